@@ -1,0 +1,316 @@
+"""API for the people core: token login, `me/`, the organisation, teams and members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from knox.models import AuthToken
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import rules, selectors, services
+from accounts.models import Membership, Organization, Team, User
+from salesmgmt.api import OrgScopedAPIMixin
+
+# --- auth -------------------------------------------------------------------------------
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField(help_text="Username or e-mail address.")
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class TokenLoginView(APIView):
+    """Exchange a username (or e-mail) and password for an expiring API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer})
+    def post(self, request: Request) -> Response:
+        data = TokenLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        django_request = request._request
+        user = authenticate(
+            django_request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            return Response(
+                {"detail": _("Too many failed attempts. Try again later.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if user is None:
+            # One message whether the account exists or not: no enumeration.
+            return Response(
+                {"detail": _("Unable to sign in with these credentials.")},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        instance, token = AuthToken.objects.create(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class TokenLogoutView(KnoxLogoutView):
+    """Revoke the token used for this request."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: Any = None) -> Response:
+        return super().post(request, format)
+
+
+class MembershipBriefSerializer(serializers.Serializer):
+    org = serializers.CharField(source="organization.slug")
+    role = serializers.CharField()
+    team = serializers.IntegerField(source="team_id", allow_null=True)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    memberships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "name", "memberships"]
+
+    @extend_schema_field(MembershipBriefSerializer(many=True))
+    def get_memberships(self, user: User) -> list[dict[str, Any]]:
+        return list(MembershipBriefSerializer(selectors.memberships_of(user), many=True).data)
+
+
+class MeView(APIView):
+    """The signed-in user and their organisations."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+# --- the organisation -------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "week_start",
+            "fiscal_year_start_month",
+            "country",
+            "currency",
+        ]
+        read_only_fields = ["slug"]
+
+
+class OrganizationView(OrgScopedAPIMixin, APIView):
+    """The organisation's settings; admins may change them."""
+
+    @extend_schema(responses=OrganizationSerializer)
+    def get(self, request: Request, org_slug: str) -> Response:
+        return Response(OrganizationSerializer(self.org).data)
+
+    @extend_schema(request=OrganizationSerializer, responses=OrganizationSerializer)
+    def patch(self, request: Request, org_slug: str) -> Response:
+        rules.require(rules.can_edit_organization(self.membership))
+        data = OrganizationSerializer(self.org, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        org = services.update_organization(
+            actor=self.membership, org=self.org, **data.validated_data
+        )
+        return Response(OrganizationSerializer(org).data)
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key that only accepts rows of the request's organisation."""
+
+    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        org = self.context.get("org")
+        if org is None:
+            return self.model.objects.none()
+        return self.model.objects.for_org(org)
+
+
+class OrgUserField(serializers.PrimaryKeyRelatedField):
+    """A user id that must belong to a member of the request's organisation."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", User.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[User]:
+        org = self.context.get("org")
+        if org is None:
+            return User.objects.none()
+        return User.objects.filter(memberships__organization=org)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    parent = OrgScopedPrimaryKeyField(model=Team, allow_null=True, required=False)  # type: ignore[assignment]
+    managers = OrgUserField(many=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "parent", "managers"]
+
+
+class TeamViewSet(OrgScopedAPIMixin, viewsets.ModelViewSet):
+    """Teams and their hierarchy. Everyone in the organisation reads; admins write."""
+
+    serializer_class = TeamSerializer
+    lookup_url_kwarg = "team_id"
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Team]:
+        if self.is_schema_generation:
+            return Team.objects.none()
+        return selectors.teams_of(self.org).order_by("name", "id")
+
+    def _write_check(self) -> None:
+        rules.require(rules.can_edit_teams(self.membership))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._write_check()
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team = services.create_team(actor=self.membership, **data.validated_data)
+        return Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = self.get_object()
+        self._write_check()
+        data = self.get_serializer(team, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        team = services.update_team(actor=self.membership, team=team, **data.validated_data)
+        return Response(self.get_serializer(team).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = self.get_object()
+        self._write_check()
+        services.delete_team(actor=self.membership, team=team)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- members ----------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="user_id", read_only=True)
+    email = serializers.EmailField(source="user.email")
+    name = serializers.CharField(source="user.name", required=False, allow_blank=True)
+    team = OrgScopedPrimaryKeyField(model=Team, allow_null=True, required=False)
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False
+    )
+    invited = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "name", "role", "team", "active", "invited", "password"]
+        read_only_fields = ["active"]
+
+    def get_invited(self, membership: Membership) -> bool:
+        """True while the person has been invited but has not accepted yet."""
+        return bool(getattr(membership, "invited", False))
+
+
+class MemberUpdateSerializer(serializers.ModelSerializer):
+    team = OrgScopedPrimaryKeyField(model=Team, allow_null=True, required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["role", "team", "active"]
+
+
+class MemberViewSet(
+    OrgScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The member directory. Everyone reads; admins add, invite, re-role, move, deactivate."""
+
+    serializer_class = MemberSerializer
+    lookup_field = "user_id"
+    lookup_url_kwarg = "user_id"
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        if self.is_schema_generation:
+            return Membership.objects.none()
+        params = self.request.query_params
+        team = None
+        if params.get("team", "").isdigit():
+            team = Team.objects.for_org(self.org).filter(pk=int(params["team"])).first()
+            if team is None:
+                return Membership.objects.none()
+        return selectors.members_of(
+            self.org,
+            search=params.get("search", ""),
+            team=team,
+            role=params.get("role", ""),
+            status=params.get("status", ""),
+        )
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action in ("update", "partial_update"):
+            return MemberUpdateSerializer
+        return MemberSerializer
+
+    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rules.require(rules.can_administer_members(self.membership))
+        data = MemberSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = services.add_member(
+            actor=self.membership,
+            email=values["user"]["email"],
+            name=values.get("user", {}).get("name", ""),
+            role=values.get("role", Membership.Role.MEMBER),
+            team=values.get("team"),
+            password=values.get("password") or None,
+        )
+        membership = self.get_queryset().get(pk=result.membership.pk)
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberUpdateSerializer, responses=MemberSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        membership = self.get_object()
+        rules.require(rules.can_administer_members(self.membership))
+        data = MemberUpdateSerializer(
+            membership, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        services.update_membership(
+            actor=self.membership, membership=membership, **data.validated_data
+        )
+        return Response(MemberSerializer(self.get_queryset().get(pk=membership.pk)).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return self.partial_update(request, *args, **kwargs)

@@ -1,0 +1,139 @@
+"""Forms for the people pages: shape and field validation only; rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors
+from accounts.models import Membership, Organization, Team, User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "timezone",
+            "week_start",
+            "fiscal_year_start_month",
+            "country",
+            "currency",
+        ]
+        help_texts = {
+            "timezone": _("An IANA time zone such as Asia/Tokyo; activities count on local dates."),
+            "country": _("ISO 3166 code (JP, US, …); sets the public holidays."),
+        }
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    parent = forms.ModelChoiceField(
+        label=_("Parent team"), queryset=Team.objects.none(), required=False
+    )
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Managers"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("Only active managers and admins can lead a team."),
+    )
+
+    def __init__(self, *args: Any, org: Organization, team: Team | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        parents = Team.objects.for_org(org).order_by("name")
+        if team is not None:
+            below = selectors.team_and_descendant_ids(org, team)
+            parents = parents.exclude(pk__in=below)
+        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        self.fields["managers"].queryset = selectors.eligible_managers(org)  # type: ignore[attr-defined]
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    password = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to send an invitation by e-mail instead."),
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
+        self.fields["role"].initial = Membership.Role.MEMBER
+
+
+class MemberEditForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_("Deactivating signs the person out everywhere at once."),
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Membership.Role.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            ("active", _("Active")),
+            ("invited", _("Invited")),
+            ("inactive", _("Deactivated")),
+        ],
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
+
+
+class AcceptInvitationForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned

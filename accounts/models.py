@@ -1,0 +1,277 @@
+"""People and organisations: users, organisations, the team hierarchy, memberships, invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import holidays
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from salesmgmt.tenancy import OrgScopedModel
+
+if TYPE_CHECKING:
+    from django_stubs_ext.db.models.manager import RelatedManager
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+def validate_country(value: str) -> None:
+    if value not in holidays.list_supported_countries():
+        raise ValidationError(
+            _("Unsupported country code: %(code)s (use ISO 3166 alpha-2, e.g. JP)"),
+            params={"code": value},
+        )
+
+
+class User(AbstractUser):
+    """A person who can log in; belongs to organisations through memberships."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("display name"), max_length=150, blank=True)
+    locale = models.CharField(
+        _("language"), max_length=10, default="en", choices=settings.LANGUAGES
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_timezone]
+    )
+    # Mixed into the session hash: bumping it signs the user out of every session.
+    session_stamp = models.CharField(max_length=32, default="", blank=True, editable=False)
+
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt,
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def rotate_session_stamp(self) -> None:
+        self.session_stamp = secrets.token_hex(16)
+
+
+class Organization(models.Model):
+    """A company using the product; every row of business data belongs to one."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=50,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Lower-case letters, digits, -."))],
+    )
+    name = models.CharField(_("name"), max_length=200)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_timezone]
+    )
+    week_start = models.PositiveSmallIntegerField(
+        _("week starts on"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    country = models.CharField(
+        _("country"), max_length=2, default="JP", validators=[validate_country]
+    )
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="JPY",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code such as JPY or USD."))],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(week_start__gte=0, week_start__lte=6), name="org_week_start_0_6"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
+                name="org_fiscal_month_1_12",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Team(OrgScopedModel):
+    """A sales team; teams nest, and a team's numbers include its sub-teams."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("managers"),
+        blank=True,
+        related_name="managed_teams",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        children: RelatedManager[Team]
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="team_name_unique_per_org"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="team_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(OrgScopedModel):
+    """A user's place in an organisation: role, team and whether they may sign in to it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        MANAGER = "manager", _("Manager")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint("organization", "user", name="membership_unique_per_org"),
+        ]
+        indexes = [models.Index(fields=["organization", "team"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization_id} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def for_org(self, org: Organization) -> InvitationQuerySet:
+        return self.filter(organization=org)
+
+    def by_token(self, token: str) -> InvitationQuerySet:
+        return self.filter(token_hash=_hash_token(token))
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join an organisation with a role and team.
+
+    Only a hash of the token is stored; the token itself exists in the e-mail alone.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    email = models.EmailField(_("email address"))
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organization_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.token_hash:
+            raise ValueError("Create invitations through accounts.services.add_member.")
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,105 @@
+"""Every "may they?" of the product, as predicates over the actor's membership.
+
+Pages, the API and services all ask these; no view or serializer keeps a copy of a rule.
+The actor is always a `Membership` (a user *in an organisation*), so a rule can never
+be satisfied by rights held in some other organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import rules
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Membership, Team
+
+
+def require(allowed: bool, message: str = "") -> None:
+    """Raise PermissionDenied (403 inside the organisation) unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message or None)
+
+
+def descendants(team_ids: Iterable[int], parent_of: Mapping[int, int | None]) -> frozenset[int]:
+    """The given teams plus every team below them, from an id → parent id map."""
+    children: dict[int, list[int]] = {}
+    for team_id, parent_id in parent_of.items():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(team_id)
+    found: set[int] = set()
+    stack = [t for t in team_ids if t in parent_of]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, ()))
+    return frozenset(found)
+
+
+def managed_team_ids(actor: Membership) -> frozenset[int]:
+    """Teams the actor manages directly, plus all their sub-teams (cached on the actor)."""
+    cached: frozenset[int] | None = getattr(actor, "_managed_team_ids", None)
+    if cached is not None:
+        return cached
+    result: frozenset[int] = frozenset()
+    if actor.active and actor.role in (Membership.Role.MANAGER, Membership.Role.ADMIN):
+        parent_of = dict(Team.objects.for_org(actor.organization_id).values_list("id", "parent_id"))
+        direct = Team.objects.for_org(actor.organization_id).filter(managers=actor.user_id)
+        result = descendants(direct.values_list("id", flat=True), parent_of)
+    actor._managed_team_ids = result  # type: ignore[attr-defined]
+    return result
+
+
+@rules.predicate
+def is_org_admin(actor: Membership) -> bool:
+    """Admins configure the organisation: teams, members, roles, settings."""
+    return actor.active and actor.role == Membership.Role.ADMIN
+
+
+@rules.predicate
+def is_manager_or_admin(actor: Membership) -> bool:
+    """Managers and admins see management screens (team views, alerts)."""
+    return actor.active and actor.role in (Membership.Role.MANAGER, Membership.Role.ADMIN)
+
+
+def can_manage_team(actor: Membership, team: Team | int | None) -> bool:
+    """Admins manage every team; a manager manages the teams they lead and their sub-teams."""
+    if is_org_admin(actor):
+        return True
+    if team is None:
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    return team_id in managed_team_ids(actor)
+
+
+def can_manage_member(actor: Membership, subject: Membership) -> bool:
+    """May the actor act as `subject`'s manager (see private numbers, coach, evaluate)?"""
+    if subject.organization_id != actor.organization_id:
+        return False
+    if is_org_admin(actor):
+        return True
+    if subject.user_id == actor.user_id:
+        return False
+    return subject.team_id is not None and can_manage_team(actor, subject.team_id)
+
+
+def can_view_member(actor: Membership, subject: Membership) -> bool:
+    """Everyone in an organisation may see its member directory (names, teams, roles)."""
+    return actor.active and subject.organization_id == actor.organization_id
+
+
+def can_edit_organization(actor: Membership) -> bool:
+    """Only admins change organisation settings."""
+    return bool(is_org_admin(actor))
+
+
+def can_edit_teams(actor: Membership) -> bool:
+    """Only admins create, rename, re-parent or delete teams and assign their managers."""
+    return bool(is_org_admin(actor))
+
+
+def can_administer_members(actor: Membership) -> bool:
+    """Only admins add, invite, re-role, move or deactivate members."""
+    return bool(is_org_admin(actor))

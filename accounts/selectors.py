@@ -1,0 +1,110 @@
+"""Reads of the people core shared by pages, the API and other apps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import Invitation, Membership, Organization, Team, User
+from accounts.rules import descendants
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The user's active memberships, for the organisation switcher and `me/`."""
+    return (
+        Membership.objects.filter(user=user, active=True)
+        .select_related("organization", "team")
+        .order_by("organization__name")
+    )
+
+
+def default_membership(user: User) -> Membership | None:
+    """The organisation a user lands in after signing in (their first, by name)."""
+    return memberships_of(user).first()
+
+
+def teams_of(org: Organization) -> QuerySet[Team]:
+    """Every team of the organisation with its managers, parent and head-count."""
+    return (
+        Team.objects.for_org(org)
+        .select_related("parent")
+        .prefetch_related(Prefetch("managers", queryset=User.objects.order_by("name", "username")))
+        .annotate(member_count=Count("memberships", filter=Q(memberships__active=True)))
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class TeamNode:
+    team: Team
+    depth: int
+    child_count: int
+
+
+def team_tree(org: Organization) -> list[TeamNode]:
+    """Teams in tree order (each parent before its children, siblings by name)."""
+    teams = list(teams_of(org))
+    children: dict[int | None, list[Team]] = {}
+    for team in teams:
+        children.setdefault(team.parent_id, []).append(team)
+    nodes: list[TeamNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for team in children.get(parent_id, []):
+            nodes.append(TeamNode(team, depth, len(children.get(team.pk, []))))
+            walk(team.pk, depth + 1)
+
+    walk(None, 0)
+    return nodes
+
+
+def team_and_descendant_ids(org: Organization, team: Team | int) -> frozenset[int]:
+    """A team's id plus the ids of every team below it (a team's numbers include these)."""
+    team_id = team if isinstance(team, int) else team.pk
+    parent_of = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
+    return descendants([team_id], parent_of)
+
+
+def members_of(
+    org: Organization,
+    *,
+    search: str = "",
+    team: Team | None = None,
+    role: str = "",
+    status: str = "",
+) -> QuerySet[Membership]:
+    """The member directory: filterable by name/e-mail, team, role and status."""
+    pending = Invitation.objects.filter(membership=OuterRef("pk")).pending()
+    qs = (
+        Membership.objects.for_org(org)
+        .select_related("user", "team")
+        .annotate(invited=Exists(pending))
+        .order_by("user__name", "user__username")
+    )
+    if search:
+        qs = qs.filter(
+            Q(user__name__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    if team is not None:
+        qs = qs.filter(team=team)
+    if role:
+        qs = qs.filter(role=role)
+    if status == "active":
+        qs = qs.filter(active=True)
+    elif status == "invited":
+        qs = qs.filter(active=False, invited=True)
+    elif status == "inactive":
+        qs = qs.filter(active=False, invited=False)
+    return qs
+
+
+def eligible_managers(org: Organization) -> QuerySet[User]:
+    """People who may lead a team: active managers and admins of the organisation."""
+    return User.objects.filter(
+        memberships__organization=org,
+        memberships__active=True,
+        memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
+    ).order_by("name", "username")

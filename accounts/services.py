@@ -1,0 +1,500 @@
+"""Writes for the people-and-permissions core: organisations, teams, members, invitations.
+
+Every function checks its rule (accounts.rules), runs in one transaction and leaves
+nothing half-written; e-mail goes out only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from knox.models import AuthToken
+
+from accounts import rules
+from accounts.models import Invitation, Membership, Organization, Team, User
+from accounts.signals import organization_defaults_requested
+from salesmgmt.errors import DomainError
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("salesmgmt.security")
+
+ORG_SETTING_FIELDS = (
+    "name",
+    "timezone",
+    "week_start",
+    "fiscal_year_start_month",
+    "country",
+    "currency",
+)
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+def provision_organization_defaults(*, org: Organization) -> None:
+    """Ask every app to create its defaults for `org` (activity types, stages, …); idempotent."""
+    organization_defaults_requested.send(sender=Organization, organization=org)
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    slug: str,
+    name: str,
+    admin_email: str,
+    admin_password: str | None = None,
+    admin_name: str = "",
+    **org_settings: Any,
+) -> tuple[Organization, bool]:
+    """Create an organisation with its defaults and first admin; a known slug is left as is.
+
+    Returns (organisation, created). Re-running with the same slug creates nothing new
+    except defaults that later versions of the product added.
+    """
+    org = Organization.objects.filter(slug=slug).first()
+    created = org is None
+    if org is None:
+        org = Organization(slug=slug, name=name, **org_settings)
+        org.full_clean()
+        org.save()
+    admin_user = User.objects.filter(email__iexact=admin_email).first()
+    if admin_user is None:
+        admin_user = _new_user(email=admin_email, name=admin_name, password=admin_password)
+    Membership.objects.get_or_create(
+        organization=org,
+        user=admin_user,
+        defaults={"role": Membership.Role.ADMIN, "active": True},
+    )
+    provision_organization_defaults(org=org)
+    return org, created
+
+
+@transaction.atomic
+def update_organization(*, actor: Membership, org: Organization, **changes: Any) -> Organization:
+    """Change an organisation's settings (admins only)."""
+    rules.require(rules.can_edit_organization(actor))
+    unknown = set(changes) - set(ORG_SETTING_FIELDS)
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    for field, value in changes.items():
+        setattr(org, field, value)
+    org.full_clean()
+    org.save(update_fields=list(changes) or None)
+    return org
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+def _username_for(email: str) -> str:
+    base = email.lower()[:150]
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: 150 - len(suffix)] + suffix
+    return candidate
+
+
+def _new_user(*, email: str, name: str = "", password: str | None = None) -> User:
+    email = User.objects.normalize_email(email).strip()
+    user = User(username=_username_for(email), email=email, name=name.strip())
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="email") from exc
+    user.save()
+    return user
+
+
+def revoke_user_access(*, user: User) -> None:
+    """Sign the user out everywhere: every browser session and every API token."""
+    user.rotate_session_stamp()
+    user.save(update_fields=["session_stamp"])
+    AuthToken.objects.filter(user=user).delete()
+    security_log.info("access revoked for user=%s", user.pk)
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+def _clean_team_name(org: Organization, name: str, *, exclude_pk: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("A team needs a name."), field="name")
+    clash = Team.objects.for_org(org).filter(name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise DomainError(_("There is already a team called “%s”.") % name, field="name")
+    return name
+
+
+def _check_parent(org: Organization, team: Team | None, parent: Team | None) -> None:
+    if parent is None:
+        return
+    if parent.organization_id != org.pk:
+        raise DomainError(_("Unknown parent team."), field="parent")
+    if team is not None and team.pk is not None:
+        parent_of = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
+        if parent.pk in rules.descendants([team.pk], parent_of):
+            raise DomainError(
+                _("A team cannot sit under itself or one of its sub-teams."), field="parent"
+            )
+
+
+def _check_managers(org: Organization, managers: Iterable[User]) -> list[User]:
+    managers = list(managers)
+    ids = {m.pk for m in managers}
+    eligible = set(
+        Membership.objects.for_org(org)
+        .filter(
+            user_id__in=ids,
+            active=True,
+            role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
+        )
+        .values_list("user_id", flat=True)
+    )
+    if ids - eligible:
+        raise DomainError(
+            _("Team managers must be active managers or admins of this organisation."),
+            field="managers",
+        )
+    return managers
+
+
+@transaction.atomic
+def create_team(
+    *,
+    actor: Membership,
+    name: str,
+    parent: Team | None = None,
+    managers: Iterable[User] = (),
+) -> Team:
+    """Create a team, optionally under a parent team and with its managers (admins only)."""
+    rules.require(rules.can_edit_teams(actor))
+    org = actor.organization
+    name = _clean_team_name(org, name)
+    _check_parent(org, None, parent)
+    manager_list = _check_managers(org, managers)
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(organization=org, name=name, parent=parent)
+    except IntegrityError as exc:
+        raise DomainError(_("There is already a team called “%s”.") % name, field="name") from exc
+    team.managers.set(manager_list)
+    return team
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def update_team(
+    *,
+    actor: Membership,
+    team: Team,
+    name: str = _UNSET,
+    parent: Team | None = _UNSET,
+    managers: Iterable[User] = _UNSET,
+) -> Team:
+    """Rename, re-parent or re-staff a team (admins only); never creates a cycle."""
+    rules.require(rules.can_edit_teams(actor))
+    org = actor.organization
+    team = Team.objects.for_org(org).select_for_update().get(pk=team.pk)
+    fields: list[str] = []
+    if name is not _UNSET:
+        team.name = _clean_team_name(org, name, exclude_pk=team.pk)
+        fields.append("name")
+    if parent is not _UNSET:
+        _check_parent(org, team, parent)
+        team.parent = parent
+        fields.append("parent")
+    if fields:
+        try:
+            with transaction.atomic():
+                team.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise DomainError(_("There is already a team with that name."), field="name") from exc
+    if managers is not _UNSET:
+        team.managers.set(_check_managers(org, managers))
+    return team
+
+
+@transaction.atomic
+def delete_team(*, actor: Membership, team: Team) -> None:
+    """Delete a team that has neither members nor sub-teams (admins only)."""
+    rules.require(rules.can_edit_teams(actor))
+    team = Team.objects.for_org(actor.organization).select_for_update().get(pk=team.pk)
+    if team.children.exists():
+        raise DomainError(_("Move or delete its sub-teams first."))
+    if Membership.objects.filter(team=team).exists():
+        raise DomainError(_("Move its members to another team first."))
+    team.delete()
+
+
+# --- members ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewMember:
+    membership: Membership
+    invitation: Invitation | None
+    invitation_token: str | None
+
+
+def _check_team(org: Organization, team: Team | None) -> None:
+    if team is not None and team.organization_id != org.pk:
+        raise DomainError(_("Unknown team."), field="team")
+
+
+def _check_role(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise DomainError(_("Unknown role."), field="role")
+
+
+@transaction.atomic
+def add_member(
+    *,
+    actor: Membership,
+    email: str,
+    name: str = "",
+    role: str = Membership.Role.MEMBER,
+    team: Team | None = None,
+    password: str | None = None,
+) -> NewMember:
+    """Add someone to the organisation (admins only).
+
+    With a password a new account is created and active at once; without one the
+    person is invited by e-mail and joins when they accept.
+    """
+    rules.require(rules.can_administer_members(actor))
+    org = actor.organization
+    _check_role(role)
+    _check_team(org, team)
+    email = (email or "").strip()
+    if not email:
+        raise DomainError(_("An e-mail address is required."), field="email")
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(organization=org, user=user).exists():
+        raise DomainError(_("This person is already a member."), field="email")
+    if password:
+        if user is not None:
+            raise DomainError(
+                _("This e-mail already has an account; invite it without a password."),
+                field="password",
+            )
+        user = _new_user(email=email, name=name, password=password)
+        membership = Membership.objects.create(
+            organization=org, user=user, role=role, team=team, active=True
+        )
+        security_log.info("member added org=%s user=%s by=%s", org.pk, user.pk, actor.user_id)
+        return NewMember(membership=membership, invitation=None, invitation_token=None)
+    if user is None:
+        user = _new_user(email=email, name=name)
+    membership = Membership.objects.create(
+        organization=org, user=user, role=role, team=team, active=False
+    )
+    invitation, token = _issue_invitation(actor=actor, membership=membership)
+    return NewMember(membership=membership, invitation=invitation, invitation_token=token)
+
+
+def _issue_invitation(*, actor: Membership, membership: Membership) -> tuple[Invitation, str]:
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        organization=membership.organization,
+        email=membership.user.email,
+        role=membership.role,
+        team=membership.team,
+        membership=membership,
+        token_hash=token_hash,
+        invited_by=actor.user,
+        expires_at=timezone.now() + settings.INVITATION_TTL,
+    )
+    org_name, email, inviter = membership.organization.name, invitation.email, actor.user
+    transaction.on_commit(
+        lambda: _send_invitation_email(
+            email=email, org_name=org_name, inviter=inviter.display_name, token=token
+        )
+    )
+    security_log.info(
+        "invitation issued org=%s user=%s by=%s",
+        membership.organization_id,
+        membership.user_id,
+        actor.user_id,
+    )
+    return invitation, token
+
+
+def _send_invitation_email(*, email: str, org_name: str, inviter: str, token: str) -> None:
+    link = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_accept", args=[token])
+    context = {"org_name": org_name, "inviter": inviter, "link": link}
+    try:
+        send_mail(
+            subject=_("You are invited to %(org)s") % {"org": org_name},
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    except Exception:  # the invitation stays valid; an admin can resend it
+        log.exception("could not send the invitation e-mail")
+
+
+@transaction.atomic
+def resend_invitation(*, actor: Membership, membership: Membership) -> tuple[Invitation, str]:
+    """Revoke a pending invitation and send a fresh one (admins only)."""
+    rules.require(rules.can_administer_members(actor))
+    if membership.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown member."))
+    if membership.active:
+        raise DomainError(_("This member has already joined."))
+    Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())
+    return _issue_invitation(actor=actor, membership=membership)
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The usable invitation behind `token`, or None (unknown, used, revoked or expired)."""
+    invitation = (
+        Invitation.objects.by_token(token)
+        .select_related("organization", "membership__user", "team")
+        .first()
+    )
+    if invitation is None or not invitation.is_usable():
+        return None
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(
+    *, token: str, user: User | None = None, name: str = "", password: str | None = None
+) -> Membership:
+    """Accept an invitation once: set the password of a new account, then join.
+
+    An existing account (one that already has a password) must be signed in as the
+    invited user; the invitation never changes the password of such an account.
+    """
+    invitation = (
+        Invitation.objects.by_token(token).select_for_update().select_related("membership").first()
+    )
+    if invitation is None or not invitation.is_usable():
+        raise DomainError(_("This invitation is invalid, expired or already used."))
+    membership = invitation.membership
+    invited = User.objects.select_for_update().get(pk=membership.user_id)
+    if invited.has_usable_password():
+        if user is None or user.pk != invited.pk:
+            raise DomainError(_("Sign in as %(email)s to accept.") % {"email": invited.email})
+    else:
+        if not password:
+            raise DomainError(_("Choose a password."), field="password")
+        try:
+            validate_password(password, invited)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from exc
+        invited.set_password(password)
+        if name.strip():
+            invited.name = name.strip()
+        invited.save(update_fields=["password", "name"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    membership.active = True
+    membership.role = invitation.role
+    membership.team = invitation.team
+    membership.save(update_fields=["active", "role", "team", "updated_at"])
+    security_log.info("invitation accepted org=%s user=%s", membership.organization_id, invited.pk)
+    return membership
+
+
+def _remaining_admins(org: Organization, excluding: Membership) -> int:
+    return (
+        Membership.objects.for_org(org)
+        .select_for_update()
+        .filter(role=Membership.Role.ADMIN, active=True)
+        .exclude(pk=excluding.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def update_membership(
+    *,
+    actor: Membership,
+    membership: Membership,
+    role: str = _UNSET,
+    team: Team | None = _UNSET,
+    active: bool = _UNSET,
+) -> Membership:
+    """Change a member's role, team or active flag (admins only).
+
+    Moving team changes nothing in the past: activities keep the team they were logged in.
+    Deactivating signs the person out of every session and API token at once. The last
+    active admin can be neither demoted nor deactivated.
+    """
+    rules.require(rules.can_administer_members(actor))
+    org = actor.organization
+    membership = (
+        Membership.objects.for_org(org)
+        .select_for_update()
+        .select_related("user")
+        .get(pk=membership.pk)
+    )
+    fields: list[str] = []
+    if role is not _UNSET and role != membership.role:
+        _check_role(role)
+        if membership.role == Membership.Role.ADMIN and _remaining_admins(org, membership) == 0:
+            raise DomainError(_("The organisation needs at least one active admin."), field="role")
+        membership.role = role
+        fields.append("role")
+        if role == Membership.Role.MEMBER:
+            # A member leads no team: drop their manager seats in this organisation.
+            for managed in Team.objects.for_org(org).filter(managers=membership.user):
+                managed.managers.remove(membership.user)
+    if team is not _UNSET and (team.pk if team else None) != membership.team_id:
+        _check_team(org, team)
+        membership.team = team
+        fields.append("team")
+    deactivated = False
+    if active is not _UNSET and bool(active) != membership.active:
+        if not active:
+            if membership.role == Membership.Role.ADMIN and _remaining_admins(org, membership) == 0:
+                raise DomainError(
+                    _("The organisation needs at least one active admin."), field="active"
+                )
+            deactivated = True
+        elif Invitation.objects.filter(membership=membership).pending().exists():
+            raise DomainError(_("This person has not accepted the invitation yet."), field="active")
+        membership.active = bool(active)
+        fields.append("active")
+    if fields:
+        membership.save(update_fields=[*fields, "updated_at"])
+        security_log.info(
+            "membership changed org=%s user=%s by=%s fields=%s",
+            org.pk,
+            membership.user_id,
+            actor.user_id,
+            ",".join(fields),
+        )
+    if deactivated:
+        Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())
+        revoke_user_access(user=membership.user)
+    return membership

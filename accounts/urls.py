@@ -1,0 +1,77 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+
+from accounts import views
+from accounts.forms import LoginForm
+
+app_name = "accounts"
+
+auth_urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(
+            success_url=reverse_lazy("accounts:password_change_done")
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("accounts:password_reset_done"),
+            email_template_name="registration/password_reset_email.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("accounts:password_reset_complete")
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]
+
+org_urlpatterns = [
+    path("", views.org_home, name="org_home"),
+    path("settings/", views.org_settings, name="org_settings"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
+    path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
+    path("members/", views.member_list, name="member_list"),
+    path("members/new/", views.member_add, name="member_add"),
+    path("members/<int:user_id>/", views.member_detail, name="member_detail"),
+    path(
+        "members/<int:user_id>/resend-invitation/",
+        views.member_resend_invitation,
+        name="member_resend_invitation",
+    ),
+]
+
+urlpatterns = [
+    path("accounts/", include(auth_urlpatterns)),
+    path("o/<slug:org_slug>/", include(org_urlpatterns)),
+]

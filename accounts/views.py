@@ -1,0 +1,317 @@
+"""Pages of the people core: home, organisation settings, team tree, members, invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import rules, selectors, services
+from accounts.forms import (
+    AcceptInvitationForm,
+    MemberAddForm,
+    MemberEditForm,
+    MemberFilterForm,
+    OrganizationSettingsForm,
+    TeamForm,
+)
+from accounts.models import Invitation, Membership, Team
+from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.tenancy import org_view
+
+MEMBERS_PER_PAGE = 25
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- landing ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send a signed-in person to their organisation (or explain that they have none)."""
+    membership = selectors.default_membership(request.user)  # type: ignore[arg-type]
+    if membership is None:
+        return render(request, "accounts/no_organization.html")
+    return redirect("accounts:org_home", org_slug=membership.organization.slug)
+
+
+@org_view
+@require_GET
+def org_home(request: Any) -> HttpResponse:
+    """The organisation's start page: who you are here and where to go next."""
+    org, me = request.org, request.membership
+    tree = selectors.team_tree(org)
+    context = {
+        "tree": tree,
+        "member_count": Membership.objects.for_org(org).filter(active=True).count(),
+        "managed_team_ids": rules.managed_team_ids(me),
+        "pending_invitations": (
+            Invitation.objects.for_org(org).pending().count() if rules.is_org_admin(me) else 0
+        ),
+    }
+    return render(request, "accounts/org_home.html", context)
+
+
+# --- organisation settings ----------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def org_settings(request: Any) -> HttpResponse:
+    """Organisation settings (admins only): name, calendar, country, currency."""
+    rules.require(rules.can_edit_organization(request.membership))
+    form = OrganizationSettingsForm(request.POST or None, instance=request.org)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.update_organization(actor=request.membership, org=request.org, **changes)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("accounts:org_settings", org_slug=request.org.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/org_settings.html", {"form": form}, status=status)
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def team_list(request: Any) -> HttpResponse:
+    """The team tree; admins add teams here."""
+    org, me = request.org, request.membership
+    can_edit = rules.can_edit_teams(me)
+    form = TeamForm(request.POST or None, org=org)
+    status = 200
+    if request.method == "POST":
+        rules.require(can_edit)
+        if form.is_valid():
+            try:
+                team = services.create_team(actor=me, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Team “%s” created.") % team.name)
+                if _is_htmx(request):
+                    form = TeamForm(org=org)
+                else:
+                    return redirect("accounts:team_list", org_slug=org.slug)
+        if form.errors:
+            status = 422
+    context = {"tree": selectors.team_tree(org), "form": form, "can_edit": can_edit}
+    template = "accounts/_team_editor.html" if _is_htmx(request) else "accounts/team_list.html"
+    return render(request, template, context, status=status)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def team_detail(request: Any, team_id: int) -> HttpResponse:
+    """A team: its place in the tree, managers and members; admins edit it here."""
+    org, me = request.org, request.membership
+    team = get_object_or_404(selectors.teams_of(org), pk=team_id)
+    can_edit = rules.can_edit_teams(me)
+    initial = {"name": team.name, "parent": team.parent, "managers": list(team.managers.all())}
+    form = TeamForm(request.POST or None, org=org, team=team, initial=initial)
+    if request.method == "POST":
+        rules.require(can_edit)
+        if form.is_valid():
+            try:
+                services.update_team(actor=me, team=team, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Team saved."))
+                return redirect("accounts:team_detail", org_slug=org.slug, team_id=team.pk)
+    members = (
+        Membership.objects.for_org(org)
+        .filter(team=team)
+        .select_related("user")
+        .order_by("user__name", "user__username")
+    )
+    context = {
+        "team": team,
+        "form": form,
+        "can_edit": can_edit,
+        "members": members,
+        "sub_teams": Team.objects.for_org(org).filter(parent=team).order_by("name"),
+    }
+    return render(request, "accounts/team_detail.html", context, status=422 if form.errors else 200)
+
+
+@org_view
+@require_POST
+def team_delete(request: Any, team_id: int) -> HttpResponse:
+    """Delete an empty team (admins only)."""
+    org = request.org
+    team = get_object_or_404(Team.objects.for_org(org), pk=team_id)
+    try:
+        services.delete_team(actor=request.membership, team=team)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:team_detail", org_slug=org.slug, team_id=team.pk)
+    messages.success(request, _("Team “%s” deleted.") % team.name)
+    return redirect("accounts:team_list", org_slug=org.slug)
+
+
+# --- members ----------------------------------------------------------------------------
+
+
+@org_view
+@require_GET
+def member_list(request: Any) -> HttpResponse:
+    """The member directory with search, filters and pagination."""
+    org = request.org
+    filters = MemberFilterForm(request.GET or None, org=org)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    members = selectors.members_of(
+        org,
+        search=values.get("q", ""),
+        team=values.get("team"),
+        role=values.get("role", ""),
+        status=values.get("status", ""),
+    )
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "can_administer": rules.can_administer_members(request.membership),
+    }
+    template = "accounts/_member_table.html" if _is_htmx(request) else "accounts/member_list.html"
+    return render(request, template, context)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def member_add(request: Any) -> HttpResponse:
+    """Add a member with a password, or invite them by e-mail (admins only)."""
+    org, me = request.org, request.membership
+    rules.require(rules.can_administer_members(me))
+    form = MemberAddForm(request.POST or None, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.add_member(
+                actor=me,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                role=form.cleaned_data["role"],
+                team=form.cleaned_data["team"],
+                password=form.cleaned_data["password"] or None,
+            )
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            if result.invitation is not None:
+                messages.success(
+                    request, _("Invitation sent to %s.") % result.membership.user.email
+                )
+            else:
+                messages.success(request, _("%s can sign in now.") % result.membership.user.email)
+            return redirect("accounts:member_list", org_slug=org.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/member_add.html", {"form": form}, status=status)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def member_detail(request: Any, user_id: int) -> HttpResponse:
+    """A member's profile in this organisation; admins change role, team and status here."""
+    org, me = request.org, request.membership
+    membership = get_object_or_404(selectors.members_of(org), user_id=user_id)
+    can_administer = rules.can_administer_members(me)
+    initial = {"role": membership.role, "team": membership.team, "active": membership.active}
+    form = MemberEditForm(request.POST or None, org=org, initial=initial)
+    if request.method == "POST":
+        rules.require(can_administer)
+        if form.is_valid():
+            changes = {f: form.cleaned_data[f] for f in form.changed_data}
+            try:
+                services.update_membership(actor=me, membership=membership, **changes)
+            except DomainError as exc:
+                add_domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("Member saved."))
+                return redirect("accounts:member_detail", org_slug=org.slug, user_id=user_id)
+    context = {
+        "subject": membership,
+        "form": form,
+        "can_administer": can_administer,
+        "managed_teams": Team.objects.for_org(org).filter(managers=membership.user),
+    }
+    return render(
+        request, "accounts/member_detail.html", context, status=422 if form.errors else 200
+    )
+
+
+@org_view
+@require_POST
+def member_resend_invitation(request: Any, user_id: int) -> HttpResponse:
+    """Send a fresh invitation to someone who has not joined yet (admins only)."""
+    org = request.org
+    membership = get_object_or_404(Membership.objects.for_org(org), user_id=user_id)
+    try:
+        services.resend_invitation(actor=request.membership, membership=membership)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new invitation was sent."))
+    return redirect("accounts:member_detail", org_slug=org.slug, user_id=user_id)
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Join an organisation from an e-mailed link: set a password, or sign in, then join."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    invited = invitation.membership.user
+    needs_password = not invited.has_usable_password()
+    signed_in_as_invited = request.user.is_authenticated and request.user.pk == invited.pk
+    form = AcceptInvitationForm(request.POST or None) if needs_password else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            if form is not None:
+                membership = services.accept_invitation(
+                    token=token,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, membership.user, backend="accounts.backends.UsernameOrEmailBackend")
+            else:
+                actor = request.user if signed_in_as_invited else None
+                services.accept_invitation(token=token, user=actor)  # type: ignore[arg-type]
+        except DomainError as exc:
+            if form is not None:
+                add_domain_error_to_form(form, exc)
+            else:
+                messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Welcome to %s!") % invitation.organization.name)
+            return redirect("accounts:org_home", org_slug=invitation.organization.slug)
+    context = {
+        "invitation": invitation,
+        "form": form,
+        "signed_in_as_invited": signed_in_as_invited,
+        "login_url": reverse("accounts:login") + "?next=" + request.path,
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/invitation_accept.html", context, status=status)

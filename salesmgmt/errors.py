@@ -1,0 +1,81 @@
+"""Errors shared by every app, and their one mapping to API responses.
+
+Services raise `DomainError` (a rule of the domain was broken by the input) or
+Django's `PermissionDenied`; pages turn them into form errors or 403 pages, the API
+into 400 / 403 here. A missing or foreign object is always a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+security_log = logging.getLogger("salesmgmt.security")
+
+
+class DomainError(Exception):
+    """The request breaks a business rule; the message is safe to show to the user."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.field:
+            return {self.field: [self.message]}
+        return {"detail": self.message}
+
+
+class Conflict(DomainError):
+    """The object changed under the caller (a concurrent edit); answered with 409."""
+
+
+def log_denied(request: Any, reason: str) -> None:
+    user = getattr(request, "user", None)
+    security_log.warning(
+        "access denied: %s %s user=%s reason=%s",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        getattr(user, "pk", None),
+        reason,
+    )
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler plus our domain errors, Django validation errors and access logging."""
+    request = context.get("request")
+    if isinstance(exc, Conflict):
+        return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            data: Any = {
+                ("detail" if field == "__all__" else field): [str(m) for m in messages]
+                for field, messages in exc.message_dict.items()
+            }
+        else:
+            data = {"detail": " ".join(str(m) for m in exc.messages)}
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
+        log_denied(request, "forbidden")
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        log_denied(request, "not found")
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        log_denied(request, "not authenticated")
+    return exception_handler(exc, context)
+
+
+def add_domain_error_to_form(form: Any, exc: DomainError) -> None:
+    """Show a service's DomainError on the form field it names (or on the whole form)."""
+    field = exc.field if exc.field in getattr(form, "fields", {}) else None
+    form.add_error(field, exc.message)

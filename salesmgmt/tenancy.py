@@ -1,0 +1,75 @@
+"""Tenancy: every business row belongs to one organisation, and every query says which.
+
+`OrgScopedModel` gives a model its `organization` and `objects.for_org(org)`. Pages and
+the API resolve the organisation from the URL slug through `resolve_membership`: a slug
+the user is not an active member of answers 404, exactly like a slug that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from accounts.models import Membership, Organization
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class OrgScopedQuerySet(models.QuerySet[_M]):
+    def for_org(self, org: Organization | int) -> OrgScopedQuerySet[_M]:
+        org_id = org if isinstance(org, int) else org.pk
+        return self.filter(organization_id=org_id)
+
+
+class OrgScopedModel(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects: Any = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def resolve_membership(user: Any, org_slug: str) -> Membership | None:
+    """The user's active membership in the organisation `org_slug`, or None."""
+    from accounts.models import Membership
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return (
+        Membership.objects.select_related("organization", "team", "user")
+        .filter(user=user, organization__slug=org_slug, active=True)
+        .first()
+    )
+
+
+def org_view(view: Any) -> Any:
+    """Decorate a page taking `org_slug`: sign-in required, then the caller's membership.
+
+    Sets `request.org` and `request.membership`; anyone who is not an active member of
+    that organisation gets the same 404 as for an organisation that does not exist.
+    """
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import Http404
+
+    from salesmgmt.errors import log_denied
+
+    @wraps(view)
+    def wrapper(request: Any, org_slug: str, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = resolve_membership(request.user, org_slug)
+        if membership is None:
+            log_denied(request, "not a member of this organisation")
+            raise Http404
+        request.membership = membership
+        request.org = membership.organization
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,32 @@
+"""The URL map. Pages of an organisation live under /o/<org_slug>/ (each app adds its
+own namespaced `urls.py`), its API under /api/v1/orgs/<org_slug>/ (each app adds
+`org_urlpatterns` from its `api_urls.py`)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api_urls as accounts_api
+from accounts import views as accounts_views
+from salesmgmt import views
+
+api_org_patterns = [
+    *accounts_api.org_urlpatterns,
+]
+
+api_patterns = [
+    *accounts_api.auth_urlpatterns,
+    path("orgs/<slug:org_slug>/", include(api_org_patterns)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "salesmgmt.views.server_error"
