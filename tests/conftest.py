@@ -1,0 +1,175 @@
+"""The cast every test can use.
+
+`org` has two teams: `team` (led by `manager`, with `sub_team` below it) and
+`other_team` (led by `other_manager`). `member` and `teammate` sit in `team`;
+`outsider` is an admin of another organisation (`other_org`) with its own team.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization, Team
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
+
+
+def _require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_redis() -> str:
+    """The configured Redis URL; fails under REQUIRE_SERVICES=1 when missing, else skips."""
+    url = settings.REDIS_URL
+    if url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        if _port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+            return url
+    message = "Redis is not configured (REDIS_URL) or not reachable"
+    if _require_services():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        message = "this test needs PostgreSQL (DATABASE_URL)"
+        if _require_services():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return OrganizationFactory(slug="acme", name="Acme Sales")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return OrganizationFactory(slug="globex", name="Globex")
+
+
+@pytest.fixture
+def admin(org) -> Membership:
+    return MembershipFactory(organization=org, role=Membership.Role.ADMIN, user__username="ada")
+
+
+@pytest.fixture
+def team(org) -> Team:
+    return TeamFactory(organization=org, name="Tokyo")
+
+
+@pytest.fixture
+def sub_team(org, team) -> Team:
+    return TeamFactory(organization=org, name="Tokyo Enterprise", parent=team)
+
+
+@pytest.fixture
+def other_team(org) -> Team:
+    return TeamFactory(organization=org, name="Osaka")
+
+
+@pytest.fixture
+def manager(org, team, sub_team) -> Membership:
+    membership = MembershipFactory(
+        organization=org, role=Membership.Role.MANAGER, team=team, user__username="mia"
+    )
+    team.managers.add(membership.user)
+    return membership
+
+
+@pytest.fixture
+def other_manager(org, other_team) -> Membership:
+    membership = MembershipFactory(
+        organization=org, role=Membership.Role.MANAGER, team=other_team, user__username="otto"
+    )
+    other_team.managers.add(membership.user)
+    return membership
+
+
+@pytest.fixture
+def member(org, team) -> Membership:
+    return MembershipFactory(organization=org, team=team, user__username="sam")
+
+
+@pytest.fixture
+def teammate(org, team) -> Membership:
+    return MembershipFactory(organization=org, team=team, user__username="tess")
+
+
+@pytest.fixture
+def other_team_member(org, other_team) -> Membership:
+    return MembershipFactory(organization=org, team=other_team, user__username="olga")
+
+
+@pytest.fixture
+def outsider_team(other_org) -> Team:
+    return TeamFactory(organization=other_org, name="Globex Team")
+
+
+@pytest.fixture
+def outsider(other_org, outsider_team) -> Membership:
+    return MembershipFactory(
+        organization=other_org,
+        role=Membership.Role.ADMIN,
+        team=outsider_team,
+        user__username="oscar",
+    )
+
+
+@pytest.fixture
+def client_for() -> Callable[[Membership | None], Client]:
+    """A browser-like client signed in as the membership's user (or anonymous)."""
+
+    def make(membership: Membership | None, **kwargs: object) -> Client:
+        client = Client(**kwargs)  # type: ignore[arg-type]
+        if membership is not None:
+            client.force_login(membership.user, backend="accounts.backends.UsernameOrEmailBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for() -> Callable[[Membership | None], APIClient]:
+    """An API client authenticated (forced) as the membership's user, or anonymous."""
+
+    def make(membership: Membership | None) -> APIClient:
+        client = APIClient()
+        if membership is not None:
+            client.force_authenticate(membership.user)
+        return client
+
+    return make
