@@ -8,6 +8,7 @@ be satisfied by rights held in some other organisation.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import rules
 from django.core.exceptions import PermissionDenied
@@ -102,4 +103,56 @@ def can_edit_teams(actor: Membership) -> bool:
 
 def can_administer_members(actor: Membership) -> bool:
     """Only admins add, invite, re-role, move or deactivate members."""
+    return bool(is_org_admin(actor))
+
+
+# --- activities (duck-typed: accounts imports no other app) ------------------------------
+
+
+def can_view_activity(actor: Membership, activity: Any) -> bool:
+    """Owners, admins, the manager who went along, and managers of the activity's team."""
+    if activity.organization_id != actor.organization_id or not actor.active:
+        return False
+    if activity.user_id == actor.user_id or is_org_admin(actor):
+        return True
+    if activity.accompanied_by_id == actor.user_id:
+        return True
+    return activity.team_id is not None and can_manage_team(actor, activity.team_id)
+
+
+def can_edit_activity(actor: Membership, activity: Any) -> bool:
+    """The owner edits their own log; admins may correct anyone's."""
+    if activity.organization_id != actor.organization_id or not actor.active:
+        return False
+    return activity.user_id == actor.user_id or bool(is_org_admin(actor))
+
+
+def can_annotate_activity(actor: Membership, activity: Any) -> bool:
+    """The manager who accompanied the visit records observation and follow-up (and admins)."""
+    if activity.organization_id != actor.organization_id or not actor.active:
+        return False
+    return activity.accompanied_by_id == actor.user_id or bool(is_org_admin(actor))
+
+
+def can_log_for(actor: Membership, subject: Membership) -> bool:
+    """Everyone logs their own activities; admins may log for any member (corrections, imports)."""
+    if subject.organization_id != actor.organization_id or not subject.active:
+        return False
+    return subject.user_id == actor.user_id or bool(is_org_admin(actor))
+
+
+def can_view_member_numbers(actor: Membership, subject: Membership) -> bool:
+    """A person's own numbers: themselves, their managers, admins."""
+    return subject.user_id == actor.user_id or can_manage_member(actor, subject)
+
+
+def can_view_team_numbers(actor: Membership, team_id: int) -> bool:
+    """Team totals: its members (shared goals), its managers, admins."""
+    if is_org_admin(actor) or can_manage_team(actor, team_id):
+        return True
+    return actor.team_id == team_id
+
+
+def can_manage_activity_types(actor: Membership) -> bool:
+    """Only admins configure activity types."""
     return bool(is_org_admin(actor))

@@ -7,6 +7,7 @@ With no REDIS_URL the tasks run eagerly in-process (the embedded default).
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesmgmt.settings")
 
@@ -16,4 +17,18 @@ app.autodiscover_tasks()
 
 # Every periodic job lives here, each with a plain-words comment and an `expires`
 # so that a backlog (beat running while workers are down) does not pile up duplicates.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every minute: recompute dirty activity buckets a worker has not picked up
+    # (broker was down when the activity was logged, or a worker died mid-task).
+    "drain-dirty-buckets": {
+        "task": "activities.tasks.drain_all_dirty_buckets_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Nightly at 02:30 UTC: rebuild the current and previous month from source.
+    "reconcile-open-periods": {
+        "task": "activities.tasks.reconcile_open_periods_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
+}

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "salesmgmt",
     "accounts",
+    "activities",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ the user is not an active member of answers 404, exactly like a slug that does n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import models
 
@@ -28,7 +28,7 @@ class OrgScopedModel(models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="+"
     )
 
-    objects: Any = OrgScopedQuerySet.as_manager()
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -8,10 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api_urls as accounts_api
 from accounts import views as accounts_views
+from activities import api_urls as activities_api
 from salesmgmt import views
 
 api_org_patterns = [
     *accounts_api.org_urlpatterns,
+    *activities_api.org_urlpatterns,
 ]
 
 api_patterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("activities.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

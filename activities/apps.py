@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "activities"
+    verbose_name = "Activities"
+
+    def ready(self) -> None:
+        from activities import defaults  # noqa: F401  (org defaults + demo data receivers)

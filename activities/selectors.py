@@ -1,0 +1,235 @@
+"""Reads of the activities app shared by pages, the API and dashboards.
+
+Numbers come from the daily rollup (`DailyActivityCount`), never from scanning the raw
+log; each answer carries `as_of`, the time of the newest change the rollup reflects.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from accounts import rules
+from accounts.models import Membership, Organization, Team, User
+from accounts.selectors import team_and_descendant_ids
+from activities.models import Activity, ActivityType, DailyActivityCount, DirtyBucket, RollupState
+from salesmgmt import periods
+
+BOTTLENECK_THRESHOLD = 0.2
+
+
+def activity_types(org: Organization, *, active_only: bool = False) -> QuerySet[ActivityType]:
+    qs = ActivityType.objects.for_org(org)
+    return qs.filter(active=True) if active_only else qs
+
+
+def funnel_types(org: Organization) -> list[ActivityType]:
+    """The funnel stages in order (types with a funnel position)."""
+    return list(
+        ActivityType.objects.for_org(org).exclude(funnel_order=None).order_by("funnel_order")
+    )
+
+
+@dataclass(frozen=True)
+class Freshness:
+    as_of: datetime | None
+    pending: int
+
+
+def freshness(org: Organization) -> Freshness:
+    """When the newest change reflected in the rollups was made, and what still waits."""
+    state = RollupState.objects.filter(organization=org).first()
+    pending = DirtyBucket.objects.filter(organization=org).count()
+    return Freshness(as_of=state.applied_through if state else None, pending=pending)
+
+
+def activities_visible_to(actor: Membership) -> QuerySet[Activity]:
+    """The activity log rows the actor may see (own, accompanied, managed teams; admins all)."""
+    qs = Activity.objects.for_org(actor.organization_id).select_related(
+        "user", "team", "type", "accompanied_by"
+    )
+    if rules.is_org_admin(actor):
+        return qs
+    managed = rules.managed_team_ids(actor)
+    return qs.filter(
+        Q(user_id=actor.user_id) | Q(accompanied_by_id=actor.user_id) | Q(team_id__in=managed)
+    )
+
+
+# --- stats/activity -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountRow:
+    period_start: date
+    type: str
+    count: int
+
+
+def activity_counts(
+    org: Organization,
+    *,
+    start: date,
+    end: date,
+    grain: str = "day",
+    user_id: int | None = None,
+    team_ids: frozenset[int] | None = None,
+    type_key: str | None = None,
+) -> list[CountRow]:
+    """Counts per period and type over local dates [start, end], from the daily rollup."""
+    qs = DailyActivityCount.objects.for_org(org).filter(date__gte=start, date__lte=end)
+    if user_id is not None:
+        qs = qs.filter(user_id=user_id)
+    if team_ids is not None:
+        qs = qs.filter(team_id__in=team_ids)
+    if type_key:
+        qs = qs.filter(type__key=type_key)
+    totals: dict[tuple[date, str], int] = defaultdict(int)
+    for row in qs.values("date", "type__key").annotate(total=Sum("count")).order_by():
+        key = (periods.period_start(org, row["date"], grain), row["type__key"])
+        totals[key] += row["total"]
+    return [CountRow(p, t, c) for (p, t), c in sorted(totals.items())]
+
+
+def team_scope(org: Organization, team: Team | int) -> frozenset[int]:
+    """A team and its sub-teams: the teams whose activities count for it."""
+    return team_and_descendant_ids(org, team)
+
+
+# --- stats/funnel -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageCount:
+    type: str
+    name: str
+    count: int
+    conversion: float | None  # from the stage before; None for the first stage
+
+
+@dataclass(frozen=True)
+class MemberFunnel:
+    user: User
+    stages: list[StageCount]
+    bottleneck: str | None
+    bottleneck_text: str | None
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    stages: list[StageCount]
+    members: list[MemberFunnel]
+    freshness: Freshness
+
+
+def _stages(types: list[ActivityType], counts: dict[str, int]) -> list[StageCount]:
+    stages: list[StageCount] = []
+    previous: int | None = None
+    for activity_type in types:
+        count = counts.get(activity_type.key, 0)
+        conversion = None if previous is None else (count / previous if previous else None)
+        stages.append(StageCount(activity_type.key, activity_type.name, count, conversion))
+        previous = count
+    return stages
+
+
+def bottleneck(member: list[StageCount], medians: list[float | None]) -> tuple[int, float] | None:
+    """(stage index, shortfall) of the stage furthest below the team median, if any > 20%.
+
+    Stage 1 is compared by volume, later stages by conversion from the stage before.
+    """
+    worst: tuple[int, float] | None = None
+    for index, (stage, median) in enumerate(zip(member, medians, strict=True)):
+        value = stage.count if index == 0 else stage.conversion
+        if value is None or not median:
+            continue
+        shortfall = (median - value) / median
+        if shortfall > BOTTLENECK_THRESHOLD and (worst is None or shortfall > worst[1]):
+            worst = (index, shortfall)
+    return worst
+
+
+def bottleneck_in_words(types: list[ActivityType], index: int) -> str:
+    if index == 0:
+        return _("few %(stage)s") % {"stage": types[0].name.lower() + "s"}
+    return _("few %(stage)s per %(previous)s") % {
+        "stage": types[index].name.lower() + "s",
+        "previous": types[index - 1].name.lower(),
+    }
+
+
+def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) -> FunnelReport:
+    """The team's funnel over [start, end], with each member's stages and bottleneck."""
+    types = funnel_types(org)
+    scope = team_scope(org, team)
+    rows = (
+        DailyActivityCount.objects.for_org(org)
+        .filter(date__gte=start, date__lte=end, team_id__in=scope, type__in=types)
+        .values("user_id", "type__key")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    per_user: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        per_user[row["user_id"]][row["type__key"]] = row["total"]
+    current = Membership.objects.for_org(org).filter(
+        team_id__in=scope, active=True, role=Membership.Role.MEMBER
+    )
+    user_ids = set(per_user) | set(current.values_list("user_id", flat=True))
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+    member_stages = {uid: _stages(types, per_user.get(uid, {})) for uid in user_ids}
+    medians: list[float | None] = []
+    for index in range(len(types)):
+        values = [
+            (s[index].count if index == 0 else s[index].conversion) for s in member_stages.values()
+        ]
+        present = [v for v in values if v is not None]
+        medians.append(statistics.median(present) if present else None)
+    members: list[MemberFunnel] = []
+    for uid in sorted(user_ids, key=lambda i: (users[i].display_name.lower(), i)):
+        found = bottleneck(member_stages[uid], medians)
+        members.append(
+            MemberFunnel(
+                user=users[uid],
+                stages=member_stages[uid],
+                bottleneck=types[found[0]].key if found else None,
+                bottleneck_text=bottleneck_in_words(types, found[0]) if found else None,
+            )
+        )
+    team_totals: dict[str, int] = defaultdict(int)
+    for counts in per_user.values():
+        for key, value in counts.items():
+            team_totals[key] += value
+    return FunnelReport(
+        stages=_stages(types, team_totals), members=members, freshness=freshness(org)
+    )
+
+
+# --- accompanied visits -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccompanimentRow:
+    member: User
+    visits: int
+    last_date: date | None
+
+
+def accompaniments_by(
+    org: Organization, manager: User, *, start: date, end: date
+) -> list[AccompanimentRow]:
+    """How often `manager` went along with each member over [start, end]."""
+    rows = (
+        Activity.objects.for_org(org)
+        .filter(accompanied_by=manager, local_date__gte=start, local_date__lte=end)
+        .values("user_id")
+        .annotate(visits=Count("id"), last=Max("local_date"))
+        .order_by("-visits")
+    )
+    users = {u.pk: u for u in User.objects.filter(pk__in=[r["user_id"] for r in rows])}
+    return [AccompanimentRow(users[r["user_id"]], r["visits"], r["last"]) for r in rows]
