@@ -157,6 +157,14 @@ STORAGES = {
 # In development (and tests) WhiteNoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Throttle counters live in process memory: a Redis outage must never fail a write.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salesmgmt",
+    },
+}
+
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -220,6 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Scoped rates for floods (S15); exceeding one answers 429 and writes an audit row.
+    "DEFAULT_THROTTLE_RATES": {
+        "activity_write": env.str("THROTTLE_ACTIVITY_WRITE", default="120/min"),
+        "activity_export": env.str("THROTTLE_ACTIVITY_EXPORT", default="20/min"),
+    },
     "COERCE_DECIMAL_TO_STRING": True,
 }
 REST_KNOX = {
