@@ -60,6 +60,22 @@ def require_postgres() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _eager_tasks_unless_real_broker(request, settings):
+    """Tasks run in-process by default, also when CI sets REDIS_URL; tests that exercise a
+    real broker or worker carry `@pytest.mark.real_broker` and configure it themselves."""
+    if request.node.get_closest_marker("real_broker"):
+        yield
+        return
+    from salesmgmt.celery import app
+
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
