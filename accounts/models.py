@@ -301,3 +301,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.target}"
+
+
+class DayOff(models.Model):
+    """A non-working day of the organisation beyond its country's public holidays."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="days_off"
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint("organization", "date", name="dayoff_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

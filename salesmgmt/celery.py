@@ -26,6 +26,13 @@ app.conf.beat_schedule = {
         "options": {"expires": 55},
     },
     # Nightly at 02:30 UTC: rebuild the current and previous month from source.
+    # Nightly at 02:45 UTC (after the rollup rebuild): close ended goals as reached or
+    # missed, and recompute every open goal's progress from source.
+    "reconcile-goals": {
+        "task": "goals.tasks.reconcile_goals_task",
+        "schedule": crontab(hour=2, minute=45),
+        "options": {"expires": 3 * 3600},
+    },
     "reconcile-open-periods": {
         "task": "activities.tasks.reconcile_open_periods_task",
         "schedule": crontab(hour=2, minute=30),

@@ -84,3 +84,133 @@ def period_start(org: HasCalendar, day: date, grain: str) -> date:
     if grain == "month":
         return month_of(day).start
     raise ValueError(f"unknown grain: {grain}")
+
+
+# --- fiscal calendar ------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def fiscal_year_of(org: HasCalendar, day: date) -> Period:
+    """The fiscal year containing `day` (it starts on the 1st of the fiscal start month)."""
+    start_year = day.year if day.month >= org.fiscal_year_start_month else day.year - 1
+    start = date(start_year, org.fiscal_year_start_month, 1)
+    return Period(start, _add_months(start, 12))
+
+
+def fiscal_half_of(org: HasCalendar, day: date) -> Period:
+    year = fiscal_year_of(org, day)
+    second = _add_months(year.start, 6)
+    return Period(year.start, second) if day < second else Period(second, year.end)
+
+
+def fiscal_quarter_of(org: HasCalendar, day: date) -> Period:
+    year = fiscal_year_of(org, day)
+    months = (day.year * 12 + day.month) - (year.start.year * 12 + year.start.month)
+    start = _add_months(year.start, (months // 3) * 3)
+    return Period(start, _add_months(start, 3))
+
+
+def fiscal_quarter_label(org: HasCalendar, day: date) -> str:
+    """E.g. "FY2026 Q3" (a fiscal year is named after the calendar year it starts in)."""
+    year = fiscal_year_of(org, day)
+    quarter = fiscal_quarter_of(org, day)
+    number = (
+        (quarter.start.year * 12 + quarter.start.month) - (year.start.year * 12 + year.start.month)
+    ) // 3 + 1
+    return f"FY{year.start.year} Q{number}"
+
+
+PERIOD_KINDS = ("day", "week", "month", "quarter", "half", "year")
+
+
+def period_of(org: HasCalendar, kind: str, day: date) -> Period:
+    """The organisation's `kind` period (day/week/month/quarter/half/year) containing `day`."""
+    if kind == "day":
+        return Period(day, day + timedelta(days=1))
+    if kind == "week":
+        return week_of(org, day)
+    if kind == "month":
+        return month_of(day)
+    if kind == "quarter":
+        return fiscal_quarter_of(org, day)
+    if kind == "half":
+        return fiscal_half_of(org, day)
+    if kind == "year":
+        return fiscal_year_of(org, day)
+    raise ValueError(f"unknown period kind: {kind}")
+
+
+def shift(org: HasCalendar, period: Period, kind: str, steps: int) -> Period:
+    """The `kind` period `steps` before (negative) or after the one starting at period.start."""
+    current = period_of(org, kind, period.start)
+    for _ in range(abs(steps)):
+        anchor = current.end if steps > 0 else current.start - timedelta(days=1)
+        current = period_of(org, kind, anchor)
+    return current
+
+
+def split(org: HasCalendar, period: Period, grain: str) -> list[Period]:
+    """`period` cut into consecutive `grain` periods, the first and last clipped to it."""
+    parts: list[Period] = []
+    cursor = period.start
+    while cursor < period.end:
+        whole = period_of(org, grain, cursor)
+        end = min(whole.end, period.end)
+        parts.append(Period(cursor, end))
+        cursor = end
+    return parts
+
+
+# --- working days -------------------------------------------------------------------------
+
+
+class HasCountry(HasCalendar, Protocol):
+    country: str
+
+    @property
+    def pk(self) -> int | None: ...
+
+
+def org_days_off(org: HasCountry, period: Period) -> set[date]:
+    """Public holidays of the organisation's country plus its own days off, in `period`."""
+    import holidays
+
+    from accounts.models import DayOff
+
+    years = range(period.start.year, period.last.year + 1)
+    try:
+        off = {day for day in holidays.country_holidays(org.country, years=years) if day in period}
+    except NotImplementedError:  # a country the holidays package does not know
+        off = set()
+    if org.pk is not None:
+        off |= set(
+            DayOff.objects.filter(
+                organization_id=org.pk, date__gte=period.start, date__lt=period.end
+            ).values_list("date", flat=True)
+        )
+    return off
+
+
+def working_days(org: HasCountry, period: Period, days_off: set[date] | None = None) -> list[date]:
+    """Monday to Friday days of `period` that are neither public holidays nor days off."""
+    off = org_days_off(org, period) if days_off is None else days_off
+    return [day for day in period.days() if day.weekday() < 5 and day not in off]
+
+
+@dataclass(frozen=True)
+class WorkingDayCount:
+    total: int
+    elapsed: int  # working days before `on`, plus `on` itself when it is a working day
+    left: int  # working days from `on` (inclusive) to the period's end
+
+
+def working_day_count(org: HasCountry, period: Period, on: date) -> WorkingDayCount:
+    """How many working days `period` has, how many have passed by `on` and how many remain."""
+    days = working_days(org, period)
+    elapsed = sum(1 for day in days if day <= on)
+    left = sum(1 for day in days if day >= on)
+    return WorkingDayCount(total=len(days), elapsed=elapsed, left=left)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "salesmgmt",
     "accounts",
     "activities",
+    "goals",
 ]
 
 MIDDLEWARE = [

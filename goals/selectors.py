@@ -1,0 +1,207 @@
+"""Reads of the goals app: visible goals, progress with pace, breakdowns, the cascade tree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, QuerySet
+
+from accounts import rules
+from accounts.models import Membership, Organization
+from goals.models import Goal, GoalPeriodActual, GoalProgress
+from goals.services import allocate, goal_scope
+from goals.sources import daily_values
+from salesmgmt import periods
+
+# Pace thresholds: actual over expected-to-date (along working days).
+AHEAD, ON_TRACK, BEHIND = Decimal("1.10"), Decimal("0.95"), Decimal("0.75")
+AT_RISK_STATUS = "at_risk"
+
+
+def goals_visible_to(actor: Membership) -> QuerySet[Goal]:
+    """Goals the actor may read: company goals, their own and their team's, what they manage."""
+    qs = Goal.objects.for_org(actor.organization_id).select_related(
+        "metric", "team", "user", "progress_row", "parent"
+    )
+    if rules.is_org_admin(actor):
+        return qs
+    managed = rules.managed_team_ids(actor)
+    own_teams: set[int] = set(managed)
+    if actor.team_id is not None:
+        own_teams.add(actor.team_id)
+    managed_people = (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(team_id__in=managed)
+        .values("user_id")
+    )
+    return qs.filter(
+        Q(scope=Goal.Scope.ORG)
+        | Q(scope=Goal.Scope.TEAM, team_id__in=own_teams)
+        | Q(scope=Goal.Scope.USER, user_id=actor.user_id)
+        | Q(scope=Goal.Scope.USER, user_id__in=managed_people)
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    actual: Decimal
+    attainment: float
+    expected_to_date: Decimal
+    projected: Decimal
+    needed_per_working_day: Decimal
+    status: str
+    result: str  # "", "reached" or "missed" once the goal is closed
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def progress_of(goal: Goal, *, today: date, days_off: set[date] | None = None) -> Progress:
+    """Actual, attainment, pace and status of a goal as of `today` (org-local)."""
+    row: GoalProgress | None = getattr(goal, "progress_row", None)
+    actual = goal.final_actual if goal.closed_at else (row.actual if row else Decimal(0))
+    actual = actual or Decimal(0)
+    places = goal.metric.decimal_places
+    period = periods.Period(goal.start, goal.end + timedelta(days=1))
+    if days_off is None:
+        days_off = periods.org_days_off(goal.organization, period)
+    days = periods.working_days(goal.organization, period, days_off) or period.days()
+    total = len(days)
+    elapsed = sum(1 for d in days if d <= today)
+    left = sum(1 for d in days if d >= today) if today <= goal.end else 0
+    target = goal.target
+    expected = target * elapsed / total if total else target
+    projected = actual * total / elapsed if elapsed else Decimal(0)
+    needed = max(Decimal(0), target - actual) / left if left else max(Decimal(0), target - actual)
+    attainment = float(actual / target) if target else 0.0
+    if actual >= target:
+        status = "done"
+    elif goal.closed_at or today > goal.end:
+        status = AT_RISK_STATUS
+    elif expected <= 0:
+        status = "on_track"
+    else:
+        ratio = actual / expected
+        if ratio >= AHEAD:
+            status = "ahead"
+        elif ratio >= ON_TRACK:
+            status = "on_track"
+        elif ratio >= BEHIND:
+            status = "behind"
+        else:
+            status = AT_RISK_STATUS
+    return Progress(
+        actual=_round(actual, places),
+        attainment=round(attainment, 4),
+        expected_to_date=_round(expected, places),
+        projected=_round(projected, places),
+        needed_per_working_day=_round(needed, 2),
+        status=status,
+        result=goal.result,
+    )
+
+
+def days_off_for(org: Organization, goals: list[Goal]) -> set[date]:
+    """One holiday/day-off read covering every goal of a list (constant queries)."""
+    if not goals:
+        return set()
+    start = min(g.start for g in goals)
+    end = max(g.end for g in goals)
+    return periods.org_days_off(org, periods.Period(start, end + timedelta(days=1)))
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    start: date
+    end: date  # inclusive
+    target: Decimal
+    actual: Decimal
+
+
+def breakdown(goal: Goal, grain: str) -> list[BreakdownRow]:
+    """The goal's target spread over months, weeks or days along working days (exact sum)."""
+    org = goal.organization
+    period = periods.Period(goal.start, goal.end + timedelta(days=1))
+    parts = periods.split(org, period, grain)
+    days_off = periods.org_days_off(org, period)
+    weights = [Decimal(len(periods.working_days(org, part, days_off))) for part in parts]
+    if sum(weights) == 0:
+        weights = [Decimal(len(part.days())) for part in parts]
+    targets = allocate(goal.target, weights, goal.metric.quantum)
+    values = daily_values(goal.metric, goal_scope(goal), goal.start, goal.end)
+    actual_by_part: dict[int, Decimal] = defaultdict(Decimal)
+    for day, value in values.items():
+        for index, part in enumerate(parts):
+            if day in part:
+                actual_by_part[index] += value
+                break
+    return [
+        BreakdownRow(part.start, part.last, target, actual_by_part[index])
+        for index, (part, target) in enumerate(zip(parts, targets, strict=True))
+    ]
+
+
+def target_for_day(goal: Goal, day: date) -> Decimal:
+    """What `day` asks of this goal (its share of the daily breakdown; 0 on days off)."""
+    for row in breakdown(goal, "day"):
+        if row.start == day:
+            return row.target
+    return Decimal(0)
+
+
+def target_for_week(goal: Goal, day: date) -> Decimal:
+    """This week's share of the goal (the week containing `day`, clipped to the goal)."""
+    for row in breakdown(goal, "week"):
+        if row.start <= day <= row.end:
+            return row.target
+    return Decimal(0)
+
+
+def weekly_series(goal: Goal) -> list[tuple[date, Decimal, Decimal]]:
+    """(week start, target, actual) per week, for the goal detail chart."""
+    stored = {
+        r.period_start: r.actual
+        for r in GoalPeriodActual.objects.filter(goal=goal, grain=GoalPeriodActual.Grain.WEEK)
+    }
+    return [
+        (row.start, row.target, stored.get(row.start, Decimal(0)))
+        for row in breakdown(goal, "week")
+    ]
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    goal: Goal
+    depth: int
+    children_sum: Decimal | None
+    gap: Decimal | None  # children's sum minus the goal's target (None without children)
+
+
+def cascade_tree(root: Goal) -> list[TreeNode]:
+    """The goal and all its descendants in tree order, with each node's allocation gap."""
+    everything = list(
+        Goal.objects.for_org(root.organization_id)
+        .filter(start__gte=root.start, end__lte=root.end, metric=root.metric)
+        .select_related("metric", "team", "user", "progress_row")
+        .order_by("id")
+    )
+    by_parent: dict[int | None, list[Goal]] = defaultdict(list)
+    for goal in everything:
+        by_parent[goal.parent_id].append(goal)
+    nodes: list[TreeNode] = []
+
+    def walk(goal: Goal, depth: int) -> None:
+        kids = by_parent.get(goal.pk, [])
+        total = sum((k.target for k in kids), Decimal(0)) if kids else None
+        nodes.append(
+            TreeNode(goal, depth, total, (total - goal.target) if total is not None else None)
+        )
+        for kid in kids:
+            walk(kid, depth + 1)
+
+    walk(root, 0)
+    return nodes
