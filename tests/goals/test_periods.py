@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -43,15 +44,20 @@ def test_every_day_lies_in_exactly_one_period_and_neighbours_touch(day, week_sta
 
 
 @settings(max_examples=100, deadline=None)
-@given(start=days, length=st.integers(1, 400), week_start=st.integers(0, 6), fiscal=st.integers(1, 12),
-       grain=st.sampled_from(["day", "week", "month", "quarter"]))  # fmt: skip
+@given(
+    start=days,
+    length=st.integers(1, 400),
+    week_start=st.integers(0, 6),
+    fiscal=st.integers(1, 12),
+    grain=st.sampled_from(["day", "week", "month", "quarter"]),
+)
 def test_split_covers_a_period_without_gap_or_overlap(start, length, week_start, fiscal, grain):
     cal = Calendar(week_start=week_start, fiscal_year_start_month=fiscal)
     whole = periods.Period(start, start + timedelta(days=length))
     parts = periods.split(cal, whole, grain)
     assert parts[0].start == whole.start
     assert parts[-1].end == whole.end
-    for before, after in zip(parts, parts[1:], strict=False):
+    for before, after in itertools.pairwise(parts):
         assert before.end == after.start
     assert sum(len(p.days()) for p in parts) == length
 

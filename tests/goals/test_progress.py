@@ -16,6 +16,7 @@ from activities.models import Activity
 from activities.rollup import drain_all
 from goals import selectors, services
 from goals.models import Goal, GoalPeriodActual, GoalProgress, Metric
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +72,7 @@ def test_user_goal_counts_only_its_user_and_team_goal_includes_sub_teams(
     org, goals, member, teammate, sub_team, django_capture_on_commit_callbacks, time_machine
 ):
     time_machine.move_to("2026-05-02T12:00:00+09:00")
-    sub_rep = Membership.objects.create(organization=org, user=teammate.user.__class__.objects.create(
-        username="subby", email="subby@example.com"), team=sub_team)  # fmt: skip
+    sub_rep = MembershipFactory(organization=org, team=sub_team)
     with django_capture_on_commit_callbacks(execute=True):
         _log(member, date(2026, 4, 3), 3)
         _log(teammate, date(2026, 4, 4), 2)
