@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 from datetime import date, datetime
 
 from django.db import connection, transaction
@@ -44,6 +45,30 @@ _DIRTY = DirtyBucket._meta.db_table
 class Bucket:
     user_id: int
     date: date
+
+
+class Recomputer(Protocol):
+    """Another app's rollup that lives on the same (org, user, local date) buckets.
+
+    `for_buckets` rebuilds its rows for the dirty rows `dirty_ids` (join on the dirty
+    table, like the activity rollup does) and `for_range` for a local-date range; both
+    run inside the drain's or rebuild's transaction and locks, so they stay consistent.
+    """
+
+    def for_buckets(self, cursor: Any, dirty_table: str, dirty_ids: list[int]) -> None: ...
+
+    def for_range(
+        self, cursor: Any, org_id: int, start: date | None, end: date | None
+    ) -> None: ...
+
+
+_RECOMPUTERS: list[Recomputer] = []
+
+
+def register_recomputer(recomputer: Recomputer) -> None:
+    """Let another app (deals: won amounts) ride the same dirty-bucket pipeline."""
+    if recomputer not in _RECOMPUTERS:
+        _RECOMPUTERS.append(recomputer)
 
 
 def _is_postgres() -> bool:
@@ -132,6 +157,8 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
                 "GROUP BY a.organization_id, a.user_id, a.team_id, a.type_id, a.local_date",
                 ids,
             )
+            for recomputer in _RECOMPUTERS:
+                recomputer.for_buckets(cursor, _DIRTY, ids)
             cursor.executemany(
                 f"DELETE FROM {_DIRTY} WHERE id = %s AND version = %s",
                 [(row[0], row[1]) for row in current],
@@ -202,6 +229,8 @@ def rebuild_range(*, org_id: int, start: date | None = None, end: date | None = 
                 params,
             )
             inserted = cursor.rowcount
+            for recomputer in _RECOMPUTERS:
+                recomputer.for_range(cursor, org_id, start, end)
         _record_applied(org_id, timezone.now())
         transaction.on_commit(
             lambda: rollups_changed.send(
