@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
 from datetime import date, datetime
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import F, Value
@@ -57,9 +57,7 @@ class Recomputer(Protocol):
 
     def for_buckets(self, cursor: Any, dirty_table: str, dirty_ids: list[int]) -> None: ...
 
-    def for_range(
-        self, cursor: Any, org_id: int, start: date | None, end: date | None
-    ) -> None: ...
+    def for_range(self, cursor: Any, org_id: int, start: date | None, end: date | None) -> None: ...
 
 
 _RECOMPUTERS: list[Recomputer] = []
