@@ -226,7 +226,7 @@ def _check_location(latitude: Any, longitude: Any) -> tuple[Decimal | None, Deci
     return lat, lon
 
 
-def _request_rollup(org_id: int) -> None:
+def request_rollup(org_id: int) -> None:
     """After commit: ask a worker to recompute. Never raises: the beat drain is the fallback."""
 
     def enqueue() -> None:
@@ -294,7 +294,7 @@ def log_activity(
         created_by_id=actor.user_id,
     )
     mark_dirty(org_id=org.pk, buckets=[Bucket(activity.user_id, activity.local_date)])
-    _request_rollup(org.pk)
+    request_rollup(org.pk)
     return activity
 
 
@@ -360,7 +360,7 @@ def update_activity(*, actor: Membership, activity: Activity, **changes: Any) ->
         setattr(activity, name, (changes[name] or "").strip())
     activity.save()
     mark_dirty(org_id=org.pk, buckets=[old_bucket, Bucket(activity.user_id, activity.local_date)])
-    _request_rollup(org.pk)
+    request_rollup(org.pk)
     return activity
 
 
@@ -373,7 +373,7 @@ def delete_activity(*, actor: Membership, activity: Activity) -> None:
     bucket = Bucket(activity.user_id, activity.local_date)
     activity.delete()
     mark_dirty(org_id=org.pk, buckets=[bucket])
-    _request_rollup(org.pk)
+    request_rollup(org.pk)
 
 
 # --- CSV import ---------------------------------------------------------------------------
@@ -449,7 +449,7 @@ def import_activities(*, actor: Membership, content: bytes | str) -> ImportResul
     with transaction.atomic():
         Activity.objects.bulk_create(prepared, batch_size=1000)
         mark_dirty(org_id=org.pk, buckets={Bucket(a.user_id, a.local_date) for a in prepared})
-        _request_rollup(org.pk)
+        request_rollup(org.pk)
     return ImportResult(created=len(prepared))
 
 
