@@ -118,6 +118,12 @@ class Organization(models.Model):
         default="JPY",
         validators=[RegexValidator(r"^[A-Z]{3}$", _("An ISO 4217 code such as JPY or USD."))],
     )
+    stale_deal_days = models.PositiveSmallIntegerField(
+        _("deals go stale after (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("An open deal with no stage change and no linked activity for this long."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -156,3 +156,41 @@ def can_view_team_numbers(actor: Membership, team_id: int) -> bool:
 def can_manage_activity_types(actor: Membership) -> bool:
     """Only admins configure activity types."""
     return bool(is_org_admin(actor))
+
+
+# --- deals (duck-typed) -------------------------------------------------------------------
+
+
+def can_edit_deal(actor: Membership, deal: Any) -> bool:
+    """Owners and collaborators work their deals; managers their teams' deals; admins all."""
+    if deal.organization_id != actor.organization_id or not actor.active:
+        return False
+    if is_org_admin(actor) or deal.owner_id == actor.user_id:
+        return True
+    if deal.team_id is not None and can_manage_team(actor, deal.team_id):
+        return True
+    if deal.pk is not None and deal.collaborators.filter(pk=actor.user_id).exists():
+        return True
+    owner = Membership.objects.filter(
+        organization_id=actor.organization_id, user_id=deal.owner_id
+    ).first()
+    return owner is not None and can_manage_member(actor, owner)
+
+
+def can_view_deal(actor: Membership, deal: Any) -> bool:
+    """Whoever may work a deal may see it; nobody else (other reps' deals stay private)."""
+    return can_edit_deal(actor, deal)
+
+
+def can_adjust_forecast(actor: Membership, deal: Any) -> bool:
+    """The owner sets a deal's forecast category; their managers may adjust it (with a note)."""
+    if deal.owner_id == actor.user_id:
+        return True
+    if is_org_admin(actor):
+        return True
+    return deal.team_id is not None and can_manage_team(actor, deal.team_id)
+
+
+def can_configure_pipeline(actor: Membership) -> bool:
+    """Only admins change pipeline stages."""
+    return bool(is_org_admin(actor))

@@ -70,6 +70,14 @@ class Activity(OrgScopedModel):
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)],
     )
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
     note = models.TextField(_("note / outcome"), blank=True, max_length=4000)
     accompanied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -25,6 +25,7 @@ from accounts import rules
 from accounts.models import Membership, Organization, User
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from activities.rollup import Bucket, mark_dirty
+from activities.signals import activity_saved
 from salesmgmt import periods
 from salesmgmt.errors import DomainError
 
@@ -226,6 +227,14 @@ def _check_location(latitude: Any, longitude: Any) -> tuple[Decimal | None, Deci
     return lat, lon
 
 
+def _check_deal(actor: Membership, deal: Any) -> None:
+    """A linked deal belongs to the organisation and is one the actor works on."""
+    if deal is None:
+        return
+    if deal.organization_id != actor.organization_id or not rules.can_view_deal(actor, deal):
+        raise DomainError(_("Unknown deal."), field="deal")
+
+
 def request_rollup(org_id: int) -> None:
     """After commit: ask a worker to recompute. Never raises: the beat drain is the fallback."""
 
@@ -258,6 +267,7 @@ def log_activity(
     follow_up: str = "",
     latitude: Any = None,
     longitude: Any = None,
+    deal: Any = None,
 ) -> Activity:
     """Log an activity for the actor (or, for admins, for another member)."""
     org = actor.organization
@@ -277,6 +287,7 @@ def log_activity(
             _("Only the accompanying manager records observations."), field="observation"
         )
     lat, lon = _check_location(latitude, longitude)
+    _check_deal(actor, deal)
     activity = Activity.objects.create(
         organization=org,
         user_id=owner.user_id,
@@ -291,8 +302,10 @@ def log_activity(
         follow_up=(follow_up or "").strip(),
         latitude=lat,
         longitude=lon,
+        deal=deal,
         created_by_id=actor.user_id,
     )
+    activity_saved.send(sender=Activity, activity=activity)
     mark_dirty(org_id=org.pk, buckets=[Bucket(activity.user_id, activity.local_date)])
     request_rollup(org.pk)
     return activity
@@ -356,9 +369,13 @@ def update_activity(*, actor: Membership, activity: Activity, **changes: Any) ->
         activity.latitude, activity.longitude = _check_location(
             changes.get("latitude", activity.latitude), changes.get("longitude", activity.longitude)
         )
+    if "deal" in changes:
+        _check_deal(actor, changes["deal"])
+        activity.deal = changes["deal"]
     for name in _ANNOTATION_FIELDS & set(changes):
         setattr(activity, name, (changes[name] or "").strip())
     activity.save()
+    activity_saved.send(sender=Activity, activity=activity)
     mark_dirty(org_id=org.pk, buckets=[old_bucket, Bucket(activity.user_id, activity.local_date)])
     request_rollup(org.pk)
     return activity

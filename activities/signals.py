@@ -8,3 +8,7 @@
 from django.dispatch import Signal
 
 rollups_changed = Signal()
+
+# Sent with `activity=` after an activity is created or edited (inside the transaction):
+# deals use it to know when a deal last saw action.
+activity_saved = Signal()

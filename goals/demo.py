@@ -65,7 +65,7 @@ def seed_demo_goals(*, org: Organization) -> None:
         scope=Goal.Scope.ORG,
         start=year.start,
         end=year.last,
-        target=Decimal("240000000"),
+        target=Decimal("150000000"),
         title="Revenue this fiscal year",
     )
     services.cascade_goal(actor=admin, goal=revenue, to="teams", strategy="even")

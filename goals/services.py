@@ -586,9 +586,10 @@ def refresh_progress(*, goal_ids: Iterable[int]) -> int:
 def goals_touching(
     *, org_id: int, days: Iterable[date] | None, start: date | None = None, end: date | None = None
 ) -> list[int]:
-    """Open goals of activity metrics whose period contains any of `days` (or meets a range)."""
-    qs = Goal.objects.filter(
-        organization_id=org_id, closed_at=None, metric__source=Metric.Source.ACTIVITY
+    """Open goals fed by the rollups whose period contains any of `days` (or meets a range)."""
+    # Activity and deal metrics both live on the rollup buckets; manual ones do not.
+    qs = Goal.objects.filter(organization_id=org_id, closed_at=None).exclude(
+        metric__source=Metric.Source.MANUAL
     )
     if days is not None:
         days = sorted(set(days))

@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=45),
         "options": {"expires": 3 * 3600},
     },
+    # Mondays at 00:30 UTC: keep each team's quarter forecast, to compare with the outcome.
+    "forecast-snapshots": {
+        "task": "deals.tasks.take_forecast_snapshots_task",
+        "schedule": crontab(day_of_week="mon", hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
     "reconcile-open-periods": {
         "task": "activities.tasks.reconcile_open_periods_task",
         "schedule": crontab(hour=2, minute=30),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "activities",
     "goals",
+    "deals",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,449 @@
+"""Writes of the deals app: customers, stages, deals, moves, concerns, notes, forecast.
+
+The app owns customers, the pipeline and deals. Winning a deal credits its owner (and
+the owner's team then) on the local date it was actually won, through the activities'
+dirty-bucket pipeline: a deal write marks the affected bucket dirty in its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import rules
+from accounts.models import Membership, Organization, User
+from activities.rollup import Bucket, mark_dirty
+from activities.services import request_rollup
+from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
+from salesmgmt import periods
+from salesmgmt.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STAGES: tuple[tuple[str, str, int, int, str], ...] = (
+    ("lead", "Lead", 1, 10, Stage.Outcome.OPEN),
+    ("qualified", "Qualified", 2, 25, Stage.Outcome.OPEN),
+    ("proposal", "Proposal", 3, 50, Stage.Outcome.OPEN),
+    ("negotiation", "Negotiation", 4, 75, Stage.Outcome.OPEN),
+    ("won", "Won", 5, 100, Stage.Outcome.WON),
+    ("lost", "Lost", 6, 0, Stage.Outcome.LOST),
+)
+
+
+def ensure_default_stages(*, org: Organization) -> None:
+    """Create the default pipeline stages an organisation lacks (idempotent)."""
+    have = set(Stage.objects.for_org(org).values_list("key", flat=True))
+    Stage.objects.bulk_create(
+        [
+            Stage(organization=org, key=k, name=n, order=o, probability=p, outcome=out)
+            for k, n, o, p, out in DEFAULT_STAGES
+            if k not in have
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def save_stage(
+    *, actor: Membership, key: str, name: str, order: int, probability: int, outcome: str,
+    stage: Stage | None = None,
+) -> Stage:  # fmt: skip
+    """Create or change a pipeline stage (admins only); the key of a stage is fixed."""
+    rules.require(rules.can_configure_pipeline(actor))
+    if outcome not in Stage.Outcome.values:
+        raise DomainError(_("Outcome must be open, won or lost."), field="outcome")
+    if not 0 <= int(probability) <= 100:
+        raise DomainError(_("Probability is a percentage (0-100)."), field="probability")
+    if stage is None:
+        if Stage.objects.for_org(actor.organization_id).filter(key=key).exists():
+            raise DomainError(_("A stage with this key exists."), field="key")
+        stage = Stage(organization_id=actor.organization_id, key=key)
+    stage.name, stage.order, stage.probability, stage.outcome = name, order, probability, outcome
+    try:
+        stage.full_clean(exclude=["organization"])
+        with transaction.atomic():
+            stage.save()
+    except IntegrityError as exc:
+        raise DomainError(_("A stage with this key exists."), field="key") from exc
+    except Exception as exc:
+        messages = getattr(exc, "message_dict", None)
+        if messages:
+            field, errors = next(iter(messages.items()))
+            raise DomainError(" ".join(errors), field=field) from exc
+        raise
+    return stage
+
+
+# --- customers ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_customer(
+    *,
+    actor: Membership,
+    name: str,
+    industry: str = "",
+    notes: str = "",
+    customer: Customer | None = None,
+) -> Customer:
+    """Create or update a customer (anyone in the organisation)."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("A customer needs a name."), field="name")
+    if customer is None:
+        customer = Customer(organization_id=actor.organization_id)
+    elif customer.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown customer."))
+    customer.name, customer.industry, customer.notes = (
+        name[:200],
+        (industry or "")[:100],
+        notes or "",
+    )
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def add_contact(*, actor: Membership, customer: Customer, name: str, title: str = "",
+                email: str = "", phone: str = "") -> Contact:  # fmt: skip
+    """Add a contact person to a customer."""
+    if customer.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown customer."))
+    if not (name or "").strip():
+        raise DomainError(_("A contact needs a name."), field="name")
+    return Contact.objects.create(
+        customer=customer, name=name.strip(), title=title, email=email, phone=phone
+    )
+
+
+# --- deals --------------------------------------------------------------------------------
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise DomainError(_("Enter an amount."), field="amount") from exc
+    if not amount.is_finite() or amount < 0:
+        raise DomainError(_("An amount cannot be negative."), field="amount")
+    if amount >= Decimal("1e14"):
+        raise DomainError(_("That amount is too large."), field="amount")
+    return amount
+
+
+def _probability(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(_("Probability is a whole percentage."), field="probability") from exc
+    if not 0 <= number <= 100:
+        raise DomainError(_("Probability is a percentage (0-100)."), field="probability")
+    return number
+
+
+def _members(org_id: int, users: Iterable[User | int], field: str) -> list[int]:
+    ids = sorted({u if isinstance(u, int) else u.pk for u in users})
+    found = set(
+        Membership.objects.for_org(org_id)
+        .filter(user_id__in=ids, active=True)
+        .values_list("user_id", flat=True)
+    )
+    if set(ids) - found:
+        raise DomainError(_("Only active members of this organisation can be added."), field=field)
+    return ids
+
+
+def _stage(org_id: int, stage: Stage | str) -> Stage:
+    if isinstance(stage, Stage):
+        if stage.organization_id != org_id:
+            raise DomainError(_("Unknown stage."), field="stage")
+        return stage
+    found = Stage.objects.for_org(org_id).filter(key=stage).first()
+    if found is None:
+        raise DomainError(_("Unknown stage “%s”.") % stage, field="stage")
+    return found
+
+
+def _concerns(values: Sequence[Any] | str | None) -> list[tuple[str, bool]]:
+    if values is None:
+        return []
+    if isinstance(values, str):  # a plain string is one open concern
+        values = [values]
+    result = []
+    for value in values:
+        if isinstance(value, str):
+            text, resolved = value, False
+        elif isinstance(value, dict):
+            text, resolved = str(value.get("text", "")), bool(value.get("resolved", False))
+        else:
+            raise DomainError(_("A concern is a text or {text, resolved}."), field="concerns")
+        text = text.strip()
+        if not text:
+            raise DomainError(_("A concern needs a text."), field="concerns")
+        result.append((text[:500], resolved))
+    return result
+
+
+def _mark_won_bucket(deal: Deal) -> None:
+    if deal.won_user_id and deal.won_date:
+        mark_dirty(org_id=deal.organization_id, buckets=[Bucket(deal.won_user_id, deal.won_date)])
+        request_rollup(deal.organization_id)
+
+
+@transaction.atomic
+def create_deal(
+    *,
+    actor: Membership,
+    title: str,
+    customer: Customer,
+    amount: Any,
+    stage: Stage | str | None = None,
+    owner: User | int | None = None,
+    collaborators: Iterable[User | int] = (),
+    probability: Any = None,
+    expected_close_date: date | None = None,
+    next_step: str = "",
+    next_step_date: date | None = None,
+    proposal_date: date | None = None,
+    term: str = Deal.Term.SHORT,
+    forecast_category: str = Deal.Forecast.PIPELINE,
+    concerns: Sequence[Any] | str | None = None,
+) -> Deal:
+    """Open a deal (for oneself; managers for their people; admins for anyone)."""
+    org = actor.organization
+    if customer.organization_id != org.pk:
+        raise DomainError(_("Unknown customer."), field="customer")
+    owner_id = actor.user_id if owner is None else (owner if isinstance(owner, int) else owner.pk)
+    owner_membership = Membership.objects.for_org(org).filter(user_id=owner_id, active=True).first()
+    if owner_membership is None:
+        raise DomainError(_("The owner must be an active member."), field="owner")
+    if owner_id != actor.user_id:
+        rules.require(rules.can_manage_member(actor, owner_membership))
+    if not (title or "").strip():
+        raise DomainError(_("A deal needs a title."), field="title")
+    if term not in Deal.Term.values:
+        raise DomainError(_("Term is short or long."), field="term")
+    if forecast_category not in Deal.Forecast.values:
+        raise DomainError(_("Unknown forecast category."), field="forecast_category")
+    start_stage = (
+        _stage(org.pk, stage)
+        if stage is not None
+        else Stage.objects.for_org(org).filter(outcome=Stage.Outcome.OPEN).order_by("order").first()
+    )
+    if start_stage is None:
+        raise DomainError(_("Set up the pipeline stages first."), field="stage")
+    collaborator_ids = _members(org.pk, collaborators, "collaborators")
+    concern_rows = _concerns(concerns)
+    deal = Deal.objects.create(
+        organization=org,
+        title=title.strip()[:200],
+        customer=customer,
+        owner_id=owner_id,
+        team_id=owner_membership.team_id,
+        amount=_amount(amount),
+        stage=start_stage,
+        probability=start_stage.probability if probability is None else _probability(probability),
+        probability_is_manual=probability is not None,
+        expected_close_date=expected_close_date,
+        next_step=(next_step or "")[:300],
+        next_step_date=next_step_date,
+        proposal_date=proposal_date,
+        term=term,
+        forecast_category=forecast_category,
+        last_stage_change_at=timezone.now(),
+    )
+    deal.collaborators.set(collaborator_ids)
+    Concern.objects.bulk_create([Concern(deal=deal, text=t, resolved=r) for t, r in concern_rows])
+    StageChange.objects.create(
+        deal=deal, from_stage=None, to_stage=start_stage, at=timezone.now(), by_id=actor.user_id
+    )
+    if start_stage.outcome != Stage.Outcome.OPEN:
+        _close(
+            deal,
+            start_stage,
+            lost_reason="" if start_stage.outcome == Stage.Outcome.WON else _("Closed at entry"),
+        )
+        deal.save()
+        _mark_won_bucket(deal)
+    return deal
+
+
+_EDITABLE = {
+    "title", "customer", "amount", "probability", "expected_close_date", "next_step",
+    "next_step_date", "proposal_date", "term", "collaborators", "concerns", "owner",
+}  # fmt: skip
+
+
+@transaction.atomic
+def update_deal(*, actor: Membership, deal: Deal, **changes: Any) -> Deal:
+    """Change a deal's details; a won deal whose amount or owner changes is re-rolled."""
+    org = actor.organization
+    deal = Deal.objects.for_org(org).select_for_update().get(pk=deal.pk)
+    rules.require(rules.can_edit_deal(actor, deal))
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    old_bucket = (deal.won_user_id, deal.won_date)
+    old_amount = deal.amount
+    if "title" in changes:
+        if not (changes["title"] or "").strip():
+            raise DomainError(_("A deal needs a title."), field="title")
+        deal.title = changes["title"].strip()[:200]
+    if "customer" in changes:
+        if changes["customer"].organization_id != org.pk:
+            raise DomainError(_("Unknown customer."), field="customer")
+        deal.customer = changes["customer"]
+    if "amount" in changes:
+        deal.amount = _amount(changes["amount"])
+    if "probability" in changes:
+        if changes["probability"] is None:
+            deal.probability, deal.probability_is_manual = deal.stage.probability, False
+        else:
+            deal.probability, deal.probability_is_manual = (
+                _probability(changes["probability"]),
+                True,
+            )
+    for name in ("expected_close_date", "next_step_date", "proposal_date"):
+        if name in changes:
+            setattr(deal, name, changes[name])
+    if "next_step" in changes:
+        deal.next_step = (changes["next_step"] or "")[:300]
+    if "term" in changes:
+        if changes["term"] not in Deal.Term.values:
+            raise DomainError(_("Term is short or long."), field="term")
+        deal.term = changes["term"]
+    if "owner" in changes and changes["owner"] is not None:
+        owner_id = changes["owner"] if isinstance(changes["owner"], int) else changes["owner"].pk
+        if owner_id != deal.owner_id:
+            new_owner = (
+                Membership.objects.for_org(org).filter(user_id=owner_id, active=True).first()
+            )
+            if new_owner is None:
+                raise DomainError(_("The owner must be an active member."), field="owner")
+            rules.require(rules.is_org_admin(actor) or rules.can_manage_member(actor, new_owner))
+            deal.owner_id, deal.team_id = owner_id, new_owner.team_id
+    deal.save()
+    if "collaborators" in changes:
+        deal.collaborators.set(_members(org.pk, changes["collaborators"], "collaborators"))
+    if "concerns" in changes:
+        rows = _concerns(changes["concerns"])
+        deal.concerns.all().delete()
+        Concern.objects.bulk_create([Concern(deal=deal, text=t, resolved=r) for t, r in rows])
+    if deal.won_date and (
+        old_amount != deal.amount or old_bucket != (deal.won_user_id, deal.won_date)
+    ):
+        _mark_won_bucket(deal)
+    return deal
+
+
+def _close(deal: Deal, stage: Stage, *, lost_reason: str) -> None:
+    now = timezone.now()
+    deal.closed_at = now
+    if stage.outcome == Stage.Outcome.WON:
+        owner = Membership.objects.filter(
+            organization_id=deal.organization_id, user_id=deal.owner_id
+        ).first()
+        deal.won_user_id = deal.owner_id
+        deal.won_team_id = owner.team_id if owner else deal.team_id
+        deal.won_date = periods.local_date(deal.organization, now)
+        deal.lost_reason = ""
+    else:
+        deal.lost_reason = lost_reason[:300]
+
+
+@transaction.atomic
+def move_deal_to_stage(
+    *, actor: Membership, deal: Deal, stage: Stage | str, lost_reason: str = ""
+) -> Deal:
+    """Move a deal to `stage` and record the change once, even when requests race.
+
+    Entering a won stage sets `closed_at` and credits the owner on today's local date;
+    entering a lost stage needs a reason; leaving a won stage takes the credit back.
+    """
+    org = actor.organization
+    deal = (
+        Deal.objects.for_org(org)
+        .select_for_update()
+        .select_related("stage", "organization")
+        .get(pk=deal.pk)
+    )
+    rules.require(rules.can_edit_deal(actor, deal))
+    target = _stage(org.pk, stage)
+    if target.pk == deal.stage_id:
+        return deal  # already there: nothing to record
+    if target.outcome == Stage.Outcome.LOST and not (lost_reason or "").strip():
+        raise DomainError(_("Say why the deal was lost."), field="lost_reason")
+    previous = deal.stage
+    was_won = (deal.won_user_id, deal.won_date)
+    now = timezone.now()
+    StageChange.objects.create(
+        deal=deal, from_stage=previous, to_stage=target, at=now, by_id=actor.user_id
+    )
+    deal.stage = target
+    deal.last_stage_change_at = now
+    if not deal.probability_is_manual:
+        deal.probability = target.probability
+    if target.outcome == Stage.Outcome.OPEN:
+        deal.closed_at = None
+        deal.lost_reason = ""
+        deal.won_user_id, deal.won_team_id, deal.won_date = None, None, None
+    else:
+        if previous.outcome == Stage.Outcome.WON:
+            deal.won_user_id, deal.won_team_id, deal.won_date = None, None, None
+        _close(deal, target, lost_reason=lost_reason.strip())
+    deal.save()
+    if was_won[0] and was_won[1]:
+        mark_dirty(org_id=org.pk, buckets=[Bucket(was_won[0], was_won[1])])
+        request_rollup(org.pk)
+    _mark_won_bucket(deal)
+    return deal
+
+
+@transaction.atomic
+def set_forecast_category(*, actor: Membership, deal: Deal, category: str, note: str = "") -> Deal:
+    """The owner sets a deal's forecast category; a manager adjusting it leaves a note."""
+    deal = Deal.objects.for_org(actor.organization).select_for_update().get(pk=deal.pk)
+    rules.require(rules.can_adjust_forecast(actor, deal))
+    if category not in Deal.Forecast.values:
+        raise DomainError(_("Unknown forecast category."), field="forecast_category")
+    if deal.owner_id != actor.user_id and not (note or "").strip():
+        raise DomainError(
+            _("Leave a note for the owner when you adjust their forecast."), field="forecast_note"
+        )
+    deal.forecast_category = category
+    deal.forecast_note = (note or "").strip()[:300]
+    deal.save(update_fields=["forecast_category", "forecast_note", "updated_at"])
+    return deal
+
+
+@transaction.atomic
+def add_note(*, actor: Membership, deal: Deal, body: str) -> DealNote:
+    """Add a note to a deal's timeline."""
+    rules.require(rules.can_edit_deal(actor, deal))
+    if not (body or "").strip():
+        raise DomainError(_("Write something."), field="body")
+    return DealNote.objects.create(deal=deal, author_id=actor.user_id, body=body.strip()[:5000])
+
+
+@transaction.atomic
+def delete_deal(*, actor: Membership, deal: Deal) -> None:
+    """Delete a deal (owner or admin); a won deal's credit is taken back."""
+    deal = Deal.objects.for_org(actor.organization).select_for_update().get(pk=deal.pk)
+    rules.require(deal.owner_id == actor.user_id or rules.is_org_admin(actor))
+    bucket = (deal.won_user_id, deal.won_date)
+    deal.delete()
+    if bucket[0] and bucket[1]:
+        mark_dirty(org_id=actor.organization_id, buckets=[Bucket(bucket[0], bucket[1])])
+        request_rollup(actor.organization_id)
+
+
+def touch_deal_activity(*, deal_id: int, at: Any) -> None:
+    """Record that an activity was logged on a deal (it is not stale)."""
+    Deal.objects.filter(pk=deal_id).exclude(last_activity_at__gt=at).update(last_activity_at=at)
