@@ -127,8 +127,15 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
         ids = [row[0] for row in claimed]
         # Re-read after the locks: another drain may have finished these meanwhile, and
         # writers may have re-marked them (a newer version must survive our delete).
+        # Ordered by (user, date), the order `mark_dirty` locks rows in: the DELETE below
+        # then takes the dirty-row locks in the same order as a writer marking two buckets
+        # (an edit moving a date, an import), instead of id order, which deadlocked
+        # (drain holds the later date's row and waits for the earlier one, the writer the
+        # reverse; PostgreSQL then aborts one of them, possibly the user's edit).
         current = list(
-            DirtyBucket.objects.filter(id__in=ids).values_list("id", "version", "marked_at")
+            DirtyBucket.objects.filter(id__in=ids)
+            .order_by("user_id", "date")
+            .values_list("id", "version", "marked_at")
         )
         if not current:
             return 0

@@ -1,0 +1,137 @@
+"""Shared cast and helpers for the activities suites.
+
+`rollup_org` is the conftest `org` with the default activity types; `assert_rollup_exact`
+checks the heart of the rollup pipeline: one stored row per bucket key and stored counts
+equal to a from-scratch GROUP BY over the activity log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from accounts.models import Membership, Organization
+from activities import rollup
+from activities.models import ActivityType, DailyActivityCount, DirtyBucket
+from activities.services import ensure_default_activity_types
+from salesmgmt.celery import app as celery_app
+
+
+def require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
+
+
+def rollup_rows(org_id: int) -> list[tuple]:
+    """Every stored daily row of the organisation, sorted (duplicates stay visible)."""
+    return sorted(
+        DailyActivityCount.objects.filter(organization_id=org_id).values_list(
+            "user_id", "team_id", "type_id", "date", "count", "entries"
+        ),
+        key=lambda r: (r[0], r[1] or 0, r[2], r[3]),
+    )
+
+
+def assert_rollup_exact(org: Organization | int, *, drained: bool = True) -> None:
+    """Stored rows == recompute from scratch, one row per bucket key (NULL teams included).
+
+    `stored_counts` is a dict and would hide two rows with the same key (PostgreSQL lets
+    NULL team ids through the unique constraint), so duplicates are counted on the rows.
+    """
+    org_id = org if isinstance(org, int) else org.pk
+    rows = rollup_rows(org_id)
+    duplicates = [key for key, n in Counter(r[:4] for r in rows).items() if n > 1]
+    assert duplicates == [], f"duplicate rollup rows: {duplicates}"
+    assert rollup.stored_counts(org_id) == rollup.recompute_from_scratch(org_id)
+    if drained:
+        assert not DirtyBucket.objects.filter(organization_id=org_id).exists()
+
+
+def dirty_buckets(org_id: int) -> set[tuple[int, object]]:
+    return set(DirtyBucket.objects.filter(organization_id=org_id).values_list("user_id", "date"))
+
+
+@pytest.fixture
+def activity_types(org) -> dict[str, ActivityType]:
+    ensure_default_activity_types(org=org)
+    return {t.key: t for t in ActivityType.objects.for_org(org)}
+
+
+@pytest.fixture
+def rollup_org(org, activity_types) -> Organization:
+    """The conftest organisation with its default activity types."""
+    return org
+
+
+@pytest.fixture
+def team_admin(org, team) -> Membership:
+    """An admin who also sits in `team` (admins may log and edit for anyone)."""
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(organization=org, role=Membership.Role.ADMIN, team=team)
+
+
+# --- Celery wiring ----------------------------------------------------------------------------
+
+
+def _reset_connections() -> None:
+    """Forget the app's cached connection and producer pools (they are keyed on the URL)."""
+    pool = celery_app._pool
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.force_close_all()
+    celery_app._pool = None
+    with contextlib.suppress(AttributeError, KeyError):
+        producer_pool = celery_app.amqp._producer_pool
+        if producer_pool is not None:
+            with contextlib.suppress(Exception):
+                producer_pool.force_close_all()
+        celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_broker() -> Iterator[Callable[..., None]]:
+    """Point this process's Celery app at a broker (non-eager) for one test, then restore."""
+    conf = celery_app.conf
+    saved = {
+        "broker_url": conf.broker_url,
+        "broker_write_url": conf.broker_write_url,
+        "task_always_eager": conf.task_always_eager,
+    }
+
+    def point(url: str, *, eager: bool = False) -> None:
+        _reset_connections()
+        conf.broker_url = url
+        conf.broker_write_url = None
+        conf.task_always_eager = eager
+
+    yield point
+    _reset_connections()
+    for name, value in saved.items():
+        setattr(conf, name, value)
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks run in-process at enqueue time (the embedded default), whatever REDIS_URL says."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = saved
+
+
+@pytest.fixture
+def redis_server_binary() -> str:
+    """The redis-server binary; fails under REQUIRE_SERVICES=1 when missing, else skips."""
+    path = shutil.which("redis-server")
+    if path is None:
+        message = "redis-server binary not found"
+        if require_services():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
