@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules, selectors, services
+from accounts.backends import canonical_username
 from accounts.models import Membership, Organization, Team, User
 from salesmgmt.api import OrgScopedAPIMixin
 
@@ -46,10 +47,14 @@ class TokenLoginView(APIView):
         django_request = request._request
         user = authenticate(
             django_request,
-            username=data.validated_data["username"],
+            # One lockout counter per account, whether typed as username or e-mail, in any case.
+            username=canonical_username(data.validated_data["username"]),
             password=data.validated_data["password"],
         )
         if getattr(django_request, "axes_locked_out", False):
+            # Answered here in JSON; clearing the flag keeps AxesMiddleware from replacing
+            # this response with the HTML lockout page meant for the sign-in form.
+            django_request.axes_locked_out = False
             return Response(
                 {"detail": _("Too many failed attempts. Try again later.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,

@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from accounts.backends import canonical_username
 from accounts.models import Membership, Organization, Team, User
 
 
@@ -19,6 +20,10 @@ class LoginForm(AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def clean_username(self) -> str:
+        # One lockout counter per account, whether typed as username or e-mail, in any case.
+        return canonical_username(self.cleaned_data["username"])
 
 
 class OrganizationSettingsForm(forms.ModelForm):
