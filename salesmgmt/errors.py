@@ -50,9 +50,22 @@ def log_denied(request: Any, reason: str) -> None:
     )
 
 
+def _raised_by_a_parser(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "rest_framework.parsers":
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler plus our domain errors, Django validation errors and access logging."""
     request = context.get("request")
+    if isinstance(exc, RecursionError) and _raised_by_a_parser(exc):
+        # json raises RecursionError, not ValueError, on deeply nested input, and DRF's
+        # parser lets it through: it is still a malformed body, so a 400 and not a 500.
+        exc = exceptions.ParseError("JSON parse error - the document is nested too deeply.")
     if isinstance(exc, Conflict):
         return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):
