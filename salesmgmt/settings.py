@@ -273,6 +273,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 1,
     "max_retries": 1,
+    # kombu sleeps `interval_start` (default 2 s) before that one retry: with Redis
+    # refusing connections every write would wait 2 s for nothing. Retry at once.
+    "interval_start": 0,
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_TASK_PUBLISH_RETRY = False
