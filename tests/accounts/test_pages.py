@@ -688,29 +688,32 @@ def test_ids_of_another_organisation_are_404_inside_your_own(
 
 @pytest.fixture
 def hostile(org, admin):
-    team = TeamFactory(organization=org, name=SCRIPT_NAME)
-    person = MembershipFactory(organization=org, team=team, user__name=IMG_NAME)
+    """A team with a script for a name, led by a manager whose name is an <img onerror>."""
+    person = MembershipFactory(organization=org, role=Membership.Role.MANAGER, user__name=IMG_NAME)
+    team = TeamFactory(organization=org, name=SCRIPT_NAME, managers=[person.user])
+    person.team = team
+    person.save(update_fields=["team"])
     return team, person
 
 
 def test_hostile_names_are_escaped_on_every_people_page(client_for, admin, hostile):
     team, person = hostile
-    client = client_for(admin)
-    pages = {
-        "team tree": "/o/acme/teams/",
-        "team detail": f"/o/acme/teams/{team.pk}/",
-        "member list": "/o/acme/members/",
-        "member list search": "/o/acme/members/?q=img",
-        "member detail": f"/o/acme/members/{person.user_id}/",
-        "home": "/o/acme/",
-    }
+    pages = [
+        (admin, "/o/acme/teams/"),
+        (admin, f"/o/acme/teams/{team.pk}/"),
+        (admin, "/o/acme/members/"),
+        (admin, "/o/acme/members/?q=img"),
+        (admin, f"/o/acme/members/{person.user_id}/"),
+        (person, "/o/acme/"),  # "Team: …" and "Teams you lead"
+    ]
 
-    for label, url in pages.items():
-        html = text(client.get(url))
-        assert SCRIPT_NAME not in html, label
-        assert "<img src=x" not in html, label
-        if label != "home":
-            assert SCRIPT_ESCAPED in html or IMG_ESCAPED in html, label
+    for viewer, url in pages:
+        html = text(client_for(viewer).get(url))
+        assert SCRIPT_NAME not in html, url
+        assert "<img src=x" not in html, url
+        assert SCRIPT_ESCAPED in html, url
+        if url != "/o/acme/":
+            assert IMG_ESCAPED in html, url
 
 
 def test_a_hostile_team_name_is_escaped_in_the_htmx_confirmation(client_for, org, admin):
