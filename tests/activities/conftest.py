@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
+from kombu import pools
 
 from accounts.models import Membership, Organization
 from activities import rollup
@@ -79,17 +80,15 @@ def team_admin(org, team) -> Membership:
 
 
 def _reset_connections() -> None:
-    """Forget the app's cached connection and producer pools (they are keyed on the URL)."""
-    pool = celery_app._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
+    """Close the app's broker connections and forget its pools.
+
+    kombu keeps connection and producer pools in process-wide groups keyed on the broker
+    URL; `pools.reset()` closes them all and empties the groups, so the next publish opens
+    a fresh pool for whatever URL is configured then.
+    """
+    pools.reset()
     celery_app._pool = None
     with contextlib.suppress(AttributeError, KeyError):
-        producer_pool = celery_app.amqp._producer_pool
-        if producer_pool is not None:
-            with contextlib.suppress(Exception):
-                producer_pool.force_close_all()
         celery_app.amqp._producer_pool = None
 
 
@@ -113,16 +112,6 @@ def celery_broker() -> Iterator[Callable[..., None]]:
     _reset_connections()
     for name, value in saved.items():
         setattr(conf, name, value)
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Tasks run in-process at enqueue time (the embedded default), whatever REDIS_URL says."""
-    conf = celery_app.conf
-    saved = conf.task_always_eager
-    conf.task_always_eager = True
-    yield
-    conf.task_always_eager = saved
 
 
 @pytest.fixture
