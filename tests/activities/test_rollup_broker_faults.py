@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from celery.exceptions import Retry
+from django.core.cache import cache
 from django.db import OperationalError
 
 from activities import rollup
@@ -66,6 +67,38 @@ def _assert_pending_then_beat_catches_up(org, member, quantity: int) -> None:
     assert_rollup_exact(org)
 
 
+@pytest.fixture
+def post_activity(api_for, client_for, django_capture_on_commit_callbacks):
+    """Log an activity through the API or the "my day" page; on-commit callbacks run.
+
+    Returns (response status, seconds taken, number of on-commit callbacks).
+    """
+    cache.clear()  # the write throttle counts in the cache
+
+    def post(via: str, member, quantity: int) -> tuple[int, float, int]:
+        org = member.organization
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            if via == "api":
+                response = api_for(member).post(
+                    f"/api/v1/orgs/{org.slug}/activities/",
+                    {"type": "call", "quantity": quantity},
+                    format="json",
+                )
+            else:
+                response = client_for(member).post(
+                    f"/o/{org.slug}/activities/", {"type": "call", "quantity": quantity}
+                )
+        return response.status_code, time.monotonic() - started, len(callbacks)
+
+    yield post
+    cache.clear()
+
+
+ENTRY_POINTS = ["api"]
+EXPECTED_STATUS = {"api": 201, "html": 302}  # the page redirects back to "my day"
+
+
 # --- R7: the on-commit enqueue raises ---------------------------------------------------------
 
 
@@ -93,6 +126,24 @@ def test_an_enqueue_that_raises_after_commit_is_logged_and_the_write_stands(
     _assert_pending_then_beat_catches_up(rollup_org, member, 2)
 
 
+@pytest.mark.parametrize("via", ENTRY_POINTS)
+def test_an_activity_post_whose_enqueue_raises_is_still_a_success(
+    rollup_org, member, monkeypatch, caplog, post_activity, via
+):
+    def broken_apply_async(self, args=None, **kwargs):
+        raise RuntimeError("broker exploded")
+
+    monkeypatch.setattr(_task_class(), "apply_async", broken_apply_async)
+    caplog.set_level(logging.WARNING, logger="activities.services")
+
+    status, _elapsed, callbacks = post_activity(via, member, 2)
+
+    assert status == EXPECTED_STATUS[via]
+    assert callbacks == 1
+    assert len(_enqueue_warnings(caplog)) == 1
+    _assert_pending_then_beat_catches_up(rollup_org, member, 2)
+
+
 # --- R5: Redis refused -----------------------------------------------------------------------
 
 
@@ -112,6 +163,23 @@ def test_with_redis_refusing_connections_logging_succeeds_quickly_and_beat_catch
     assert len(_enqueue_warnings(caplog)) == 1
     # A refused connection is known at once: no sleeping between publish attempts.
     assert elapsed < 1.5, f"logging took {elapsed:.2f}s with Redis refusing connections"
+    _assert_pending_then_beat_catches_up(rollup_org, member, 3)
+
+
+@pytest.mark.real_broker
+@pytest.mark.parametrize("via", ENTRY_POINTS)
+def test_an_activity_post_with_redis_refusing_connections_is_a_quick_success(
+    rollup_org, member, celery_broker, caplog, post_activity, via
+):
+    celery_broker(REFUSED_BROKER)
+    caplog.set_level(logging.WARNING, logger="activities.services")
+
+    status, elapsed, callbacks = post_activity(via, member, 3)
+
+    assert status == EXPECTED_STATUS[via]
+    assert callbacks == 1
+    assert len(_enqueue_warnings(caplog)) == 1
+    assert elapsed < 1.5, f"the POST took {elapsed:.2f}s with Redis refusing connections"
     _assert_pending_then_beat_catches_up(rollup_org, member, 3)
 
 
@@ -191,6 +259,24 @@ def test_with_redis_stalled_logging_returns_within_budget_and_the_work_is_kept(
 
     assert len(callbacks) == 1
     assert elapsed < STALL_BUDGET, f"logging blocked {elapsed:.2f}s on a stalled Redis"
+    assert len(_enqueue_warnings(caplog)) == 1
+    _assert_pending_then_beat_catches_up(rollup_org, member, 4)
+
+
+@pytest.mark.real_broker
+def test_an_api_post_with_redis_stalled_answers_201_within_budget(
+    rollup_org, member, celery_broker, throwaway_redis, caplog, post_activity
+):
+    port = throwaway_redis.connection_pool.connection_kwargs["port"]
+    celery_broker(f"redis://127.0.0.1:{port}/0")
+    caplog.set_level(logging.WARNING, logger="activities.services")
+    throwaway_redis.execute_command("CLIENT", "PAUSE", 15000, "ALL")
+
+    status, elapsed, callbacks = post_activity("api", member, 4)
+
+    assert status == 201
+    assert callbacks == 1
+    assert elapsed < STALL_BUDGET, f"the POST blocked {elapsed:.2f}s on a stalled Redis"
     assert len(_enqueue_warnings(caplog)) == 1
     _assert_pending_then_beat_catches_up(rollup_org, member, 4)
 
