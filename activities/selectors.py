@@ -127,7 +127,8 @@ class FunnelReport:
     freshness: Freshness
 
 
-def _stages(types: list[ActivityType], counts: dict[str, int]) -> list[StageCount]:
+def stages_of(types: list[ActivityType], counts: dict[str, int]) -> list[StageCount]:
+    """Funnel stages with counts and conversion from the stage before."""
     stages: list[StageCount] = []
     previous: int | None = None
     for activity_type in types:
@@ -182,7 +183,7 @@ def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) ->
     )
     user_ids = set(per_user) | set(current.values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
-    member_stages = {uid: _stages(types, per_user.get(uid, {})) for uid in user_ids}
+    member_stages = {uid: stages_of(types, per_user.get(uid, {})) for uid in user_ids}
     medians: list[float | None] = []
     for index in range(len(types)):
         values = [
@@ -206,7 +207,7 @@ def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) ->
         for key, value in counts.items():
             team_totals[key] += value
     return FunnelReport(
-        stages=_stages(types, team_totals), members=members, freshness=freshness(org)
+        stages=stages_of(types, team_totals), members=members, freshness=freshness(org)
     )
 
 

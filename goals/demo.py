@@ -51,6 +51,8 @@ def seed_demo_goals(*, org: Organization) -> None:
     for team_goal in services.cascade_goal(
         actor=admin, goal=visits, to="teams", strategy="last_period"
     ):
+        if Team.objects.for_org(org).filter(parent=team_goal.team).exists():
+            continue  # a team with sub-teams: its goal covers them, its people have monthly ones
         if (
             Membership.objects.for_org(org)
             .filter(team=team_goal.team, role=Membership.Role.MEMBER)

@@ -9,11 +9,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import api_urls as accounts_api
 from accounts import views as accounts_views
 from activities import api_urls as activities_api
+from dashboards import api_urls as dashboards_api
+from deals import api_urls as deals_api
+from goals import api_urls as goals_api
 from salesmgmt import views
 
 api_org_patterns = [
     *accounts_api.org_urlpatterns,
     *activities_api.org_urlpatterns,
+    *goals_api.org_urlpatterns,
+    *deals_api.org_urlpatterns,
+    *dashboards_api.org_urlpatterns,
 ]
 
 api_patterns = [
@@ -28,6 +34,8 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("activities.urls")),
+    path("", include("deals.urls")),
+    path("", include("goals.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

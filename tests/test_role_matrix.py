@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,11 +22,16 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 
 from accounts import services
+from activities.models import Activity
+from salesmgmt import periods
 from tests import routes
+from tests.activities.factories import default_types
+from tests.goals.factories import GoalFactory, MetricFactory
 from tests.routes import Cast, Kind
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +60,74 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("accounts:member_detail", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     ("accounts:member_detail", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     ("accounts:member_resend_invitation", "POST"): (L, N,  403,  403,  403,  FOUND, N),
+    # --- goals pages (the goal: `member`'s own; templates and days off: admins) ----------
+    ("goals:my_goals", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("goals:team_goals", "GET"):                (L,   N,   403,  OK,   OK,   OK,   N),
+    ("goals:goal_create", "GET"):               (L,   N,   403,  OK,   OK,   OK,   N),
+    ("goals:goal_create", "POST"):              (L,   N,   403,  FOUND, 422, FOUND, N),
+    ("goals:goal_detail", "GET"):               (L,   N,   OK,   OK,   N,    OK,   N),
+    ("goals:goal_detail", "POST"):              (L,   N,   403,  FOUND, N,   FOUND, N),
+    ("goals:goal_delete", "POST"):              (L,   N,   403,  FOUND, N,   FOUND, N),
+    ("goals:goal_cascade", "GET"):              (L,   N,   403,  OK,   N,    OK,   N),
+    ("goals:goal_cascade", "POST"):             (L,   N,   403,  FOUND, N,   FOUND, N),
+    ("goals:goal_target_edit", "POST"):         (L,   N,   403,  FOUND, N,   FOUND, N),
+    ("goals:goal_save_template", "POST"):       (L,   N,   403,  403,  N,    FOUND, N),
+    ("goals:cascade_templates", "GET"):         (L,   N,   403,  403,  403,  OK,   N),
+    ("goals:cascade_templates", "POST"):        (L,   N,   403,  403,  403,  FOUND, N),
+    ("goals:days_off", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("goals:days_off", "POST"):                 (L,   N,   403,  403,  403,  FOUND, N),
+    ("goals:day_off_delete", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    ("goals:manual_checkin", "GET"):            (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("goals:manual_checkin", "POST"):           (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    # activities pages: `activity_id` is member's own (manager_own reads it, other_manager: 404)
+    ("activities:my_day", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("activities:my_day", "POST"):              (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("activities:activity_list", "GET"):        (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("activities:activity_export", "GET"):      (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("activities:activity_import", "GET"):      (L,   N,   OK,   OK,   OK,   OK,   N),
+    # a CSV of member's rows: only member and admins may import them (others: 422 by line)
+    ("activities:activity_import", "POST"):     (L,   N,   FOUND, 422, 422,  FOUND, N),
+    ("activities:activity_edit", "GET"):        (L,   N,   OK,   OK,   N,    OK,   N),
+    ("activities:activity_edit", "POST"):       (L,   N,   FOUND, 403, N,    FOUND, N),
+    ("activities:activity_delete", "POST"):     (L,   N,   FOUND, 403, N,    FOUND, N),
+    ("activities:funnel", "GET"):               (L,   N,   403,  OK,   OK,   OK,   N),
+    ("activities:accompaniments", "GET"):       (L,   N,   403,  OK,   OK,   OK,   N),
+    ("activities:type_list", "GET"):            (L,   N,   403,  OK,   OK,   OK,   N),
+    ("activities:type_list", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    ("activities:type_edit", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    # deals pages: `deal_id` is member's deal in `team` (other_manager cannot see it)
+    ("deals:deal_board", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:deal_list", "GET"):                 (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:view_save", "POST"):                (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("deals:view_delete", "POST"):              (L,   N,   FOUND, N,  N,    N,    N),
+    ("deals:deal_create", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:deal_create", "POST"):              (L,   N,   FOUND, FOUND, 422, FOUND, N),
+    ("deals:deal_detail", "GET"):               (L,   N,   OK,   OK,   N,    OK,   N),
+    ("deals:deal_edit", "GET"):                 (L,   N,   OK,   OK,   N,    OK,   N),
+    ("deals:deal_edit", "POST"):                (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:deal_delete", "POST"):              (L,   N,   FOUND, 403, N,   FOUND, N),
+    ("deals:deal_move", "POST"):                (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:deal_forecast", "POST"):            (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:note_add", "POST"):                 (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:concern_add", "POST"):              (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:concern_resolve", "POST"):          (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("deals:customer_list", "GET"):             (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:customer_create", "GET"):           (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:customer_create", "POST"):          (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("deals:customer_detail", "GET"):           (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:customer_detail", "POST"):          (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("deals:contact_add", "POST"):              (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("deals:deal_load", "GET"):                 (L,   N,   403,  OK,   OK,   OK,   N),
+    ("deals:forecast_report", "GET"):           (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:stage_list", "GET"):                (L,   N,   403,  403,  403,  OK,   N),
+    ("deals:stage_list", "POST"):               (L,   N,   403,  403,  403,  FOUND, N),
+    ("deals:stage_edit", "POST"):               (L,   N,   403,  403,  403,  FOUND, N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
     ("api:team-list", "GET"):                   (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:team-list", "POST"):                  (401, N,   403,  403,  403,  CREATED, N),
+    ("api:dashboard-team", "GET"):             (401, N,   403,  OK,   403,  OK,   N),
     ("api:team-detail", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:team-detail", "PUT"):                 (401, N,   403,  403,  403,  OK,   N),
     ("api:team-detail", "PATCH"):               (401, N,   403,  403,  403,  OK,   N),
@@ -67,6 +136,33 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:member-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
     ("api:member-detail", "GET"):               (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:member-detail", "PATCH"):             (401, N,   403,  403,  403,  OK,   N),
+    # goals: `goal_id` is member's own goal (other_manager cannot see it); cascade: team's goal
+    ("api:metric-list", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:metric-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
+    ("api:metric-detail", "GET"):               (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:goal-list", "GET"):                   (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:goal-list", "POST"):                  (401, N,   403,  CREATED, 403, CREATED, N),
+    ("api:goal-detail", "GET"):                 (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:goal-detail", "PATCH"):               (401, N,   403,  OK,   N,    OK,   N),
+    ("api:goal-detail", "DELETE"):              (401, N,   403,  NO_CONTENT, N, NO_CONTENT, N),
+    ("api:goal-cascade", "POST"):               (401, N,   403,  CREATED, N, CREATED, N),
+    ("api:goal-breakdown", "GET"):              (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:goal-tree", "GET"):                   (401, N,   OK,   OK,   N,    OK,   N),
+    # activities: `activity_id` is member's own (other_manager cannot see it: 404)
+    ("api:activity-type-list", "GET"):          (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:activity-type-list", "POST"):         (401, N,   403,  403,  403,  CREATED, N),
+    ("api:activity-type-detail", "GET"):        (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:activity-type-detail", "PATCH"):      (401, N,   403,  403,  403,  OK,   N),
+    ("api:activity-list", "GET"):               (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:activity-list", "POST"):              (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:activity-detail", "GET"):             (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:activity-detail", "PATCH"):           (401, N,   OK,   403,  N,    OK,   N),
+    ("api:activity-detail", "DELETE"):          (401, N,   NO_CONTENT, 403, N, NO_CONTENT, N),
+    # a CSV of member's rows: only member and admins may import them (others: 400 by line)
+    ("api:activity-import", "POST"):            (401, N,   CREATED, 400, 400, CREATED, N),
+    ("api:activity-export", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:stats-activity", "GET"):              (401, N,   OK,   OK,   403,  OK,   N),
+    ("api:stats-funnel", "GET"):                (401, N,   403,  OK,   403,  OK,   N),
 }
 # fmt: on
 
@@ -107,6 +203,153 @@ def _org_settings(cast: Cast) -> dict[str, Any]:
         "fiscal_year_start_month": org.fiscal_year_start_month,
         "country": org.country,
         "currency": org.currency,
+        "stale_deal_days": org.stale_deal_days,
+    }
+
+
+def _new_goal(cast: Cast) -> dict[str, Any]:
+    """A goal for `member` (whom `manager` leads and `other_manager` does not)."""
+    metric = MetricFactory.create(organization=cast.org, key="calls")
+    return {
+        "metric": metric.key,
+        "scope": "user",
+        "user": cast.member.user_id,
+        "start": "2026-01-01",
+        "end": "2026-01-31",
+        "target": "40",
+    }
+
+
+def _team_goal(cast: Cast) -> int:
+    """A goal of `team`, to split over its members."""
+    return GoalFactory.create(
+        organization=cast.org, scope="team", team=cast.team, metric__key="calls"
+    ).pk
+
+
+def _new_activity(cast: Cast) -> dict[str, Any]:
+    default_types(cast.org)
+    return {"type": "call", "quantity": 2, "note": "Follow-up call"}
+
+
+def _activity_csv(cast: Cast) -> dict[str, Any]:
+    """An import file with one row of `member`'s (types created first)."""
+    default_types(cast.org)
+    day = periods.today(cast.org) - timedelta(days=1)
+    text = f"user_email,type,occurred_at,quantity,note\n{cast.member.user.email},call,{day},1,\n"
+    return {"file": SimpleUploadedFile("activities.csv", text.encode(), "text/csv")}
+
+
+def _goal_edit(cast: Cast) -> dict[str, Any]:
+    from goals.models import Goal
+
+    goal = Goal.objects.get(pk=cast.object_value("goal_id"))
+    return {
+        "title": "Renamed",
+        "target": "120",
+        "start": goal.start.isoformat(),
+        "end": goal.end.isoformat(),
+        "version": goal.version,
+    }
+
+
+def _team_goal(cast: Cast, *, split: bool = False) -> int:
+    """This month's goal of `team` (led by `manager`), optionally split over its members."""
+    from goals import services as goal_services
+    from salesmgmt import periods
+
+    month = periods.month_of(periods.today(cast.org))
+    goal = goal_services.create_goal(
+        actor=cast.admin,
+        metric=routes.goals_metric(cast),
+        scope="team",
+        team=cast.team,
+        start=month.start,
+        end=month.last,
+        target=100,
+    )
+    if split:
+        goal_services.cascade_goal(actor=cast.admin, goal=goal, to="members")
+    return goal.pk
+
+
+def _new_team_goal(cast: Cast) -> dict[str, Any]:
+    return {
+        "metric": routes.goals_metric(cast).pk,
+        "scope": "team",
+        "team": cast.team.pk,
+        "period": "this_month",
+        "target": "50",
+    }
+
+
+def _cascade_template(cast: Cast) -> dict[str, Any]:
+    from goals.models import CascadeTemplate
+
+    template = CascadeTemplate.objects.create(
+        organization=cast.org,
+        name="Monthly calls",
+        metric=routes.goals_metric(cast),
+        scope="team",
+        team=cast.team,
+        target=100,
+        period_kind="month",
+        to="members",
+        strategy="even",
+    )
+    return {"template": template.pk, "on": "2030-01-15"}
+
+
+def _check_in(cast: Cast) -> dict[str, Any]:
+    from salesmgmt import periods
+
+    today = periods.today(cast.org).isoformat()
+    return {"metric": routes.goals_metric(cast).pk, "date": today, "value": "3"}
+
+
+def _activity_edit_form(cast: Cast) -> dict[str, Any]:
+    """The edit form of member's activity (`activity_id`) with a new quantity."""
+    activity = Activity.objects.get(pk=cast.object_value("activity_id"))
+    local = activity.occurred_at.astimezone(cast.org.tzinfo)
+    return {
+        "type": activity.type.key,
+        "quantity": "2",
+        "occurred_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "note": activity.note,
+    }
+
+
+def _new_deal(cast: Cast) -> dict[str, Any]:
+    """A deal for `member` (a member's own form has no owner field: it is theirs)."""
+    cast.object_value("stage_id")  # the organisation's default stages
+    return {
+        "title": "Pilot line",
+        "customer": cast.object_value("customer_id"),
+        "amount": "2500",
+        "stage": "lead",
+        "owner": cast.member.user_id,
+        "term": "short",
+        "forecast_category": "pipeline",
+    }
+
+
+def _deal_details(cast: Cast) -> dict[str, Any]:
+    return {
+        "title": "Fleet renewal, phase 2",
+        "customer": cast.object_value("customer_id"),
+        "amount": "1000",
+        "owner": cast.member.user_id,
+        "term": "long",
+    }
+
+
+def _stage_changes(cast: Cast) -> dict[str, Any]:
+    prefix = f"stage-{cast.object_value('stage_id')}"
+    return {
+        f"{prefix}-name": "First contact",
+        f"{prefix}-order": 1,
+        f"{prefix}-probability": 5,
+        f"{prefix}-outcome": "open",
     }
 
 
@@ -124,6 +367,35 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"role": "manager", "team": c.team.pk, "active": "on"}
     ),
     ("accounts:member_resend_invitation", "POST"): Call(objects={"user_id": _invitee}),
+    ("deals:view_save", "POST"): Call(lambda c: {"name": "Stale ones", "query": "stale=yes"}),
+    ("deals:deal_create", "POST"): Call(_new_deal),
+    ("deals:deal_edit", "POST"): Call(_deal_details),
+    ("deals:deal_move", "POST"): Call(lambda c: {"stage": "qualified"}),
+    ("deals:deal_forecast", "POST"): Call(
+        lambda c: {"forecast_category": "commit", "forecast_note": "Budget approved"}
+    ),
+    ("deals:note_add", "POST"): Call(lambda c: {"body": "Called the buyer"}),
+    ("deals:concern_add", "POST"): Call(lambda c: {"text": "Delivery time"}),
+    ("deals:customer_create", "POST"): Call(lambda c: {"name": "Sakura KK"}),
+    ("deals:customer_detail", "POST"): Call(lambda c: {"name": "Kaede Trading KK"}),
+    ("deals:contact_add", "POST"): Call(lambda c: {"name": "Ms Tanaka"}),
+    ("deals:stage_list", "POST"): Call(
+        lambda c: {
+            "new-key": "demo_done",
+            "new-name": "Demo done",
+            "new-order": 3,
+            "new-probability": 40,
+            "new-outcome": "open",
+        }
+    ),
+    ("deals:stage_edit", "POST"): Call(_stage_changes),
+    ("activities:my_day", "POST"): Call(_new_activity),
+    ("activities:activity_import", "POST"): Call(_activity_csv),
+    ("activities:activity_edit", "POST"): Call(_activity_edit_form),
+    ("activities:type_list", "POST"): Call(lambda c: {"key": "demo", "name": "Product demo"}),
+    ("activities:type_edit", "POST"): Call(
+        lambda c: {"name": "Phone call", "funnel_order": "", "active": "on"}
+    ),
     ("api:organization", "PATCH"): Call(lambda c: {"name": "Acme KK"}),
     ("api:team-list", "POST"): Call(lambda c: {"name": "Kyoto", "parent": c.team.pk}),
     ("api:team-detail", "PUT"): Call(
@@ -133,6 +405,30 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:team-detail", "DELETE"): Call(objects={"team_id": lambda c: c.sub_team.pk}),
     ("api:member-list", "POST"): Call(_new_member),
     ("api:member-detail", "PATCH"): Call(lambda c: {"role": "manager"}),
+    ("api:metric-list", "POST"): Call(
+        lambda c: {"key": "checkins", "name": "Check-ins", "source": "manual"}
+    ),
+    ("api:goal-list", "POST"): Call(_new_goal),
+    ("api:goal-detail", "PATCH"): Call(lambda c: {"target": "60", "version": 1}),
+    ("api:goal-cascade", "POST"): Call(lambda c: {"to": "members"}, {"goal_id": _team_goal}),
+    ("api:activity-type-list", "POST"): Call(lambda c: {"key": "demo", "name": "Product demo"}),
+    ("api:activity-type-detail", "PATCH"): Call(lambda c: {"name": "Phone call"}),
+    ("api:activity-list", "POST"): Call(_new_activity),
+    ("api:activity-detail", "PATCH"): Call(lambda c: {"quantity": 2}),
+    ("api:activity-import", "POST"): Call(_activity_csv),
+    ("goals:goal_create", "POST"): Call(_new_team_goal),
+    ("goals:goal_detail", "POST"): Call(_goal_edit),
+    ("goals:goal_cascade", "POST"): Call(
+        lambda c: {"to": "members", "strategy": "even"}, objects={"goal_id": _team_goal}
+    ),
+    ("goals:goal_target_edit", "POST"): Call(lambda c: {"target": "80", "version": 1}),
+    ("goals:goal_save_template", "POST"): Call(
+        lambda c: {"name": "Monthly calls"},
+        objects={"goal_id": lambda c: _team_goal(c, split=True)},
+    ),
+    ("goals:cascade_templates", "POST"): Call(_cascade_template),
+    ("goals:days_off", "POST"): Call(lambda c: {"date": "2030-12-30", "name": "Closed"}),
+    ("goals:manual_checkin", "POST"): Call(_check_in),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

@@ -1,0 +1,133 @@
+"""`dashboards/team/<id>/`: the manager's team view as JSON (the page reads the same selector)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import rules
+from accounts.models import Team
+from dashboards.selectors import PERIOD_CHOICES, TeamDashboard, team_dashboard
+from salesmgmt.api import OrgScopedAPIMixin
+
+_GOAL = inline_serializer(
+    "DashboardGoal",
+    {
+        "id": serializers.IntegerField(),
+        "metric": serializers.CharField(),
+        "target": serializers.DecimalField(max_digits=16, decimal_places=2),
+        "actual": serializers.DecimalField(max_digits=16, decimal_places=2),
+        "status": serializers.CharField(),
+    },
+)
+_RESPONSE = inline_serializer(
+    "TeamDashboard",
+    {
+        "team": serializers.IntegerField(),
+        "period": inline_serializer(
+            "DashboardPeriod", {"start": serializers.DateField(), "end": serializers.DateField()}
+        ),
+        "members": inline_serializer(
+            "DashboardMember",
+            {
+                "user": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "goals": _GOAL,
+                "activities": serializers.DictField(child=serializers.IntegerField()),
+                "bottleneck": serializers.CharField(allow_null=True),
+                "open_deals": serializers.IntegerField(),
+                "stale_deals": serializers.IntegerField(),
+                "overdue_next_steps": serializers.IntegerField(),
+                "last_checkin": serializers.DateField(
+                    allow_null=True, help_text="Always null until check-ins exist (motivation)."
+                ),
+            },
+            many=True,
+        ),
+        "alerts": inline_serializer(
+            "DashboardAlert",
+            {
+                "user": serializers.IntegerField(),
+                "kind": serializers.CharField(),
+                "detail": serializers.CharField(),
+                "since": serializers.DateField(allow_null=True),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+def as_json(board: TeamDashboard) -> dict[str, Any]:
+    """The contract's shape of a team dashboard."""
+    return {
+        "team": board.team.pk,
+        "period": {"start": board.period.start, "end": board.period.last},
+        "members": [
+            {
+                "user": row.user.pk,
+                "name": row.user.display_name,
+                "goals": [
+                    {
+                        "id": line.goal.pk,
+                        "metric": line.goal.metric.key,
+                        "target": str(line.goal.target),
+                        "actual": str(line.progress.actual),
+                        "status": line.progress.status,
+                    }
+                    for line in row.goals
+                ],
+                "activities": row.activities,
+                "bottleneck": row.bottleneck,
+                "open_deals": row.open_deals,
+                "stale_deals": row.stale_deals,
+                "overdue_next_steps": row.overdue_next_steps,
+                "last_checkin": row.last_checkin,
+            }
+            for row in board.members
+        ],
+        "alerts": [
+            {"user": a.user.pk, "kind": a.kind, "detail": a.detail, "since": a.since}
+            for a in board.alerts
+        ],
+    }
+
+
+def parse_period(params: Any) -> tuple[str, date | None]:
+    """`period` (week, month or quarter) and optional `date` from a query string."""
+    kind = params.get("period", "month")
+    if kind not in PERIOD_CHOICES:
+        raise ValidationError({"period": [_("Use week, month or quarter.")]})
+    raw = params.get("date")
+    day = parse_date(raw) if raw else None
+    if raw and day is None:
+        raise ValidationError({"date": [_("Use YYYY-MM-DD.")]})
+    return kind, day
+
+
+class TeamDashboardView(OrgScopedAPIMixin, APIView):
+    """A team's members: goals and pace, activities, bottleneck, deals, and who needs attention."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, enum=list(PERIOD_CHOICES)),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="A day in the period."),
+        ],
+        responses=_RESPONSE,
+    )
+    def get(self, request: Request, org_slug: str, team_id: int) -> Response:
+        team = get_object_or_404(Team.objects.for_org(self.org), pk=team_id)
+        rules.require(rules.can_manage_team(self.membership, team))
+        kind, day = parse_period(request.query_params)
+        return Response(as_json(team_dashboard(self.org, team, kind=kind, on=day)))
