@@ -29,10 +29,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files import File
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.utils.regex_helper import normalize
 
 from accounts.models import Membership, Organization, Team, User
+from tests.activities.factories import ActivityFactory, default_types
 from tests.factories import MembershipFactory, UserFactory
 
 ORG_SLUG = "org_slug"
@@ -175,6 +177,9 @@ class Cast:
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
+    # activities: one of `member`'s (manager leads them; other_manager cannot see it)
+    "activity_id": lambda cast: ActivityFactory.create(membership=cast.member).pk,
+    "type_id": lambda cast: default_types(cast.org)["call"].pk,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).
@@ -184,7 +189,20 @@ MISSING_VALUES: dict[str, Any] = {}
 #   "api:stats-funnel": lambda cast: {"team": cast.team.pk, "from": ..., "to": ...},
 # Used for the "lists never leak" checks (the outsider sends acme's ids in its own org)
 # and as the default query of GET rows in tests/test_role_matrix.py.
-QUERY_PARAMS: dict[str, Callable[[Cast], dict[str, Any]]] = {}
+QUERY_PARAMS: dict[str, Callable[[Cast], dict[str, Any]]] = {
+    "api:stats-activity": lambda cast: {
+        "scope": "user",
+        "id": cast.member.user_id,
+        "grain": "week",
+        "from": "2026-01-01",
+        "to": "2026-12-31",
+    },
+    "api:stats-funnel": lambda cast: {
+        "team": cast.team.pk,
+        "from": "2026-01-01",
+        "to": "2026-12-31",
+    },
+}
 
 # Kwargs that are not objects: their fixed value.
 FIXED_KWARGS: dict[str, str] = {"format": "json"}
@@ -366,7 +384,9 @@ def send(
     if method == "GET":
         return client.get(url, data)
     if route.kind is Kind.ORG_API:
-        return getattr(client, method.lower())(url, data, format="json")
+        # A payload carrying a file (an upload) goes as multipart, anything else as JSON.
+        fmt = "multipart" if any(isinstance(v, File) for v in data.values()) else "json"
+        return getattr(client, method.lower())(url, data, format=fmt)
     if method == "POST":
         return client.post(url, data)
     return client.generic(
