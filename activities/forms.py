@@ -1,0 +1,387 @@
+"""Forms of the activity pages: shape and field validation only; rules live in services."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import rules
+from accounts.models import Membership, Organization, Team, User
+from accounts.selectors import eligible_managers
+from activities import selectors
+from activities.models import MAX_QUANTITY, Activity, ActivityType
+
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+LONGEST_PERIOD = timedelta(days=366 * 2)
+NOTE_MAX = 4000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class OrgDateTimeField(forms.DateTimeField):
+    """A date-time typed in the organisation's time zone (not the server's)."""
+
+    widget = LocalDateTimeInput
+
+    def __init__(self, *args: Any, tzinfo: zoneinfo.ZoneInfo | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.tzinfo = tzinfo
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(self.tzinfo):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return timezone.make_naive(value, self.tzinfo).replace(second=0, microsecond=0)
+        return value
+
+
+class TypeChoiceField(forms.ModelChoiceField):
+    """Activity types chosen by their stable key (buttons, CSV, URLs say `new_visit`)."""
+
+    def __init__(self, queryset: QuerySet[ActivityType], **kwargs: Any) -> None:
+        super().__init__(queryset, to_field_name="key", **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+def _companions(org: Organization, *, exclude: int | None, keep: int | None) -> QuerySet[User]:
+    """Who may be recorded as accompanying: active managers and admins (plus the current one)."""
+    qs = eligible_managers(org)
+    if keep is not None:
+        qs = User.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=keep)).order_by(
+            "name", "username"
+        )
+    return qs.exclude(pk=exclude) if exclude is not None else qs
+
+
+def _location_fields() -> tuple[forms.DecimalField, forms.DecimalField]:
+    def coordinate(limit: int) -> forms.DecimalField:
+        return forms.DecimalField(
+            required=False,
+            max_digits=9,
+            decimal_places=6,
+            min_value=-limit,
+            max_value=limit,
+            widget=forms.HiddenInput,
+        )
+
+    return coordinate(90), coordinate(180)
+
+
+class _ActivityFieldsForm(forms.Form):
+    """The fields of an activity that its owner fills in."""
+
+    type = TypeChoiceField(ActivityType.objects.none(), label=_("Type"))
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+    occurred_at = OrgDateTimeField(label=_("When"))
+    note = forms.CharField(
+        label=_("Note / outcome"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    accompanied_by = PersonChoiceField(
+        User.objects.none(),
+        label=_("Accompanied by"),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("The manager who went along on this visit."),
+    )
+    latitude, longitude = _location_fields()
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].tzinfo = org.tzinfo  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        has_lat = cleaned.get("latitude") is not None
+        has_lon = cleaned.get("longitude") is not None
+        if has_lat != has_lon:
+            raise forms.ValidationError(_("A location needs a latitude and a longitude."))
+        return cleaned
+
+
+class LogActivityForm(_ActivityFieldsForm):
+    """My day: a type button plus optional details; empty fields mean "1, now, alone"."""
+
+    def __init__(self, *args: Any, org: Organization, owner: User, **kwargs: Any) -> None:
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["type"].queryset = selectors.activity_types(org, active_only=True)  # type: ignore[attr-defined]
+        self.fields["quantity"].required = False
+        self.fields["occurred_at"].required = False
+        self.fields["occurred_at"].help_text = _("Leave empty for now.")
+        self.fields["accompanied_by"].queryset = _companions(org, exclude=owner.pk, keep=None)  # type: ignore[attr-defined]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of `services.log_activity` this form collected."""
+        data = self.cleaned_data
+        return {
+            "type": data["type"],
+            "quantity": data.get("quantity") or 1,
+            "occurred_at": data.get("occurred_at"),
+            "note": data.get("note", ""),
+            "accompanied_by": data.get("accompanied_by"),
+            "latitude": data.get("latitude"),
+            "longitude": data.get("longitude"),
+        }
+
+
+class ActivityForm(_ActivityFieldsForm):
+    """Edit by the owner or an admin; admins may also re-assign it and annotate it."""
+
+    user = PersonChoiceField(
+        User.objects.none(),
+        label=_("Salesperson"),
+        required=False,
+        empty_label=None,
+        help_text=_("Admins may move an activity to the person who really did it."),
+    )
+    observation = forms.CharField(
+        label=_("Manager's observation"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up = forms.CharField(
+        label=_("Follow-up actions"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    field_order = ["user", "type", "quantity", "occurred_at", "note", "accompanied_by"]
+
+    def __init__(
+        self, *args: Any, org: Organization, activity: Activity, actor: Membership, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("initial", activity_initial(activity))
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["type"].queryset = ActivityType.objects.for_org(org).filter(  # type: ignore[attr-defined]
+            Q(active=True) | Q(pk=activity.type_id)
+        )
+        self.fields["accompanied_by"].queryset = _companions(  # type: ignore[attr-defined]
+            org, exclude=activity.user_id, keep=activity.accompanied_by_id
+        )
+        if rules.is_org_admin(actor):
+            self.fields["user"].queryset = (  # type: ignore[attr-defined]
+                User.objects.filter(
+                    Q(memberships__organization=org, memberships__active=True)
+                    | Q(pk=activity.user_id)
+                )
+                .distinct()
+                .order_by("name", "username")
+            )
+        else:
+            del self.fields["user"]
+        if not rules.can_annotate_activity(actor, activity):
+            del self.fields["observation"]
+            del self.fields["follow_up"]
+
+    def changes(self) -> dict[str, Any]:
+        """What the person changed, as keyword arguments of `services.update_activity`."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data}
+        if changed.get("user", "") is None:
+            del changed["user"]  # an empty owner choice means "keep the owner"
+        return changed
+
+
+class AnnotationForm(forms.Form):
+    """The accompanying manager's part of an activity."""
+
+    observation = ActivityForm.base_fields["observation"]
+    follow_up = ActivityForm.base_fields["follow_up"]
+
+    def __init__(self, *args: Any, activity: Activity, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", activity_initial(activity))
+        super().__init__(*args, **kwargs)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+def activity_initial(activity: Activity) -> dict[str, Any]:
+    return {
+        "user": activity.user_id,
+        "type": activity.type,
+        "quantity": activity.quantity,
+        "occurred_at": activity.occurred_at.replace(second=0, microsecond=0),
+        "note": activity.note,
+        "accompanied_by": activity.accompanied_by_id,
+        "latitude": activity.latitude,
+        "longitude": activity.longitude,
+        "observation": activity.observation,
+        "follow_up": activity.follow_up,
+    }
+
+
+# --- filters and periods -----------------------------------------------------------------
+
+
+class PeriodForm(forms.Form):
+    """A range of local dates, `from` and `to` inclusive (names as in the API)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=DateInput())
+        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The start date is after the end date."))
+            if end - start > LONGEST_PERIOD:
+                raise forms.ValidationError(_("Choose a period of at most two years."))
+        return cleaned
+
+
+def bind_with_defaults(data: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """GET parameters with a default for every filter the request did not set."""
+    bound = dict(defaults)
+    for key in data:
+        if data.get(key) not in (None, ""):
+            bound[key] = data.get(key)
+    return bound
+
+
+class FunnelFilterForm(PeriodForm):
+    team = forms.ModelChoiceField(Team.objects.none(), label=_("Team"), empty_label=None)
+
+    field_order = ["team", "from", "to"]
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["from"].required = True
+        self.fields["to"].required = True
+        self.order_fields(self.field_order)
+
+
+class ActivityFilterForm(PeriodForm):
+    """Filters of the activity list (and of its CSV export)."""
+
+    user = PersonChoiceField(
+        User.objects.none(), label=_("Person"), required=False, empty_label=_("Everyone")
+    )
+    team = forms.ModelChoiceField(
+        Team.objects.none(), label=_("Team"), required=False, empty_label=_("All teams")
+    )
+    type = TypeChoiceField(
+        ActivityType.objects.none(), label=_("Type"), required=False, empty_label=_("All types")
+    )
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = actor.organization
+        self.org = org
+        self.fields["type"].queryset = selectors.activity_types(org)  # type: ignore[attr-defined]
+        if rules.is_org_admin(actor):
+            teams = Team.objects.for_org(org).order_by("name")
+            people = Membership.objects.for_org(org)
+        elif rules.is_manager_or_admin(actor):
+            managed = rules.managed_team_ids(actor)
+            teams = Team.objects.for_org(org).filter(pk__in=managed).order_by("name")
+            people = Membership.objects.for_org(org).filter(
+                Q(team_id__in=managed) | Q(user_id=actor.user_id)
+            )
+        else:  # a member sees their own log (and nobody else's names to filter by)
+            del self.fields["user"]
+            del self.fields["team"]
+            return
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            pk__in=people.values("user_id")
+        ).order_by("name", "username")
+
+    def filter(self, activities: QuerySet[Activity]) -> QuerySet[Activity]:
+        """Narrow an (already visibility-scoped) queryset by the valid filters."""
+        values = self.cleaned_data if self.is_valid() else {}
+        if values.get("user"):
+            activities = activities.filter(user=values["user"])
+        if values.get("team"):
+            activities = activities.filter(
+                team_id__in=selectors.team_scope(self.org, values["team"])
+            )
+        if values.get("type"):
+            activities = activities.filter(type=values["type"])
+        if values.get("from"):
+            activities = activities.filter(local_date__gte=values["from"])
+        if values.get("to"):
+            activities = activities.filter(local_date__lte=values["to"])
+        return activities
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+class ActivityImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, with a header line: user_email, type, occurred_at, quantity, note."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB; split it up."))
+        return bytes(upload.read())
+
+
+# --- activity types ------------------------------------------------------------------------
+
+
+class ActivityTypeEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    funnel_order = forms.IntegerField(
+        label=_("Funnel position"),
+        required=False,
+        min_value=1,
+        max_value=99,
+        help_text=_("1 for the first stage of the sales funnel, 2 for the next…; empty if none."),
+    )
+    active = forms.BooleanField(label=_("Active"), required=False)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class ActivityTypeCreateForm(ActivityTypeEditForm):
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=40,
+        validators=ActivityType._meta.get_field("key").validators,
+        help_text=_("Lower-case letters, digits and _; used in CSV files and the API."),
+    )
+
+    field_order = ["key", "name", "funnel_order", "active"]
