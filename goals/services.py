@@ -392,7 +392,7 @@ def cascade_goal(
     org = actor.organization
     goal = (
         Goal.objects.for_org(org)
-        .select_for_update()
+        .select_for_update(of=("self",))  # PostgreSQL cannot lock the outer-joined team
         .select_related("metric", "team")
         .get(pk=goal.pk)
     )

@@ -36,6 +36,7 @@ from django.utils.regex_helper import normalize
 from accounts.models import Membership, Organization, Team, User
 from tests.activities.factories import ActivityFactory, default_types
 from tests.factories import MembershipFactory, UserFactory
+from tests.goals.factories import GoalFactory, MetricFactory
 
 ORG_SLUG = "org_slug"
 ORG_PAGE_PREFIX = "o/<slug:org_slug>/"
@@ -180,6 +181,13 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     # activities: one of `member`'s (manager leads them; other_manager cannot see it)
     "activity_id": lambda cast: ActivityFactory.create(membership=cast.member).pk,
     "type_id": lambda cast: default_types(cast.org)["call"].pk,
+    # `member`'s own goal: `manager` sets it, `other_manager` does not even see it.
+    "goal_id": lambda cast: (
+        GoalFactory.create(
+            organization=cast.org, scope="user", user=cast.member.user, metric__key="calls"
+        ).pk
+    ),
+    "metric_id": lambda cast: MetricFactory.create(organization=cast.org, key="calls").pk,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

@@ -31,7 +31,7 @@ from activities.models import Activity
 from salesmgmt import periods
 from tests import routes
 from tests.activities.factories import default_types
-from tests.goals.factories import GoalFactory, MetricFactory
+from tests.goals.factories import MetricFactory
 from tests.routes import Cast, Kind
 
 pytestmark = pytest.mark.django_db
@@ -218,13 +218,6 @@ def _new_goal(cast: Cast) -> dict[str, Any]:
         "end": "2026-01-31",
         "target": "40",
     }
-
-
-def _team_goal(cast: Cast) -> int:
-    """A goal of `team`, to split over its members."""
-    return GoalFactory.create(
-        organization=cast.org, scope="team", team=cast.team, metric__key="calls"
-    ).pk
 
 
 def _new_activity(cast: Cast) -> dict[str, Any]:
