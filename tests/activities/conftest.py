@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from kombu import pools
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from activities import rollup
 from activities.models import ActivityType, DailyActivityCount, DirtyBucket
 from activities.services import ensure_default_activity_types
@@ -66,14 +66,6 @@ def activity_types(org) -> dict[str, ActivityType]:
 def rollup_org(org, activity_types) -> Organization:
     """The conftest organisation with its default activity types."""
     return org
-
-
-@pytest.fixture
-def team_admin(org, team) -> Membership:
-    """An admin who also sits in `team` (admins may log and edit for anyone)."""
-    from tests.factories import MembershipFactory
-
-    return MembershipFactory(organization=org, role=Membership.Role.ADMIN, team=team)
 
 
 # --- Celery wiring ----------------------------------------------------------------------------

@@ -41,7 +41,8 @@ pytestmark = [
     pytest.mark.usefixtures("require_postgres"),
 ]
 
-WORKER_DB = 15
+# A Redis database of its own (one per pytest-xdist process, should the suite run with -n).
+WORKER_DB = 15 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 8
 READY_TIMEOUT = 45
 ROLLUP_TIMEOUT = 5
 

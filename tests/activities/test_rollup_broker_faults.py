@@ -95,7 +95,7 @@ def post_activity(api_for, client_for, django_capture_on_commit_callbacks):
     cache.clear()
 
 
-ENTRY_POINTS = ["api"]
+ENTRY_POINTS = ["api", "html"]
 EXPECTED_STATUS = {"api": 201, "html": 302}  # the page redirects back to "my day"
 
 
