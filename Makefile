@@ -107,7 +107,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/pytest tests/bench -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest tests/bench -p no:cacheprovider -n 0 $(PYTEST_ARGS)
 
 # --------------------------------------------------------------------------- quality
 
