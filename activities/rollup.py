@@ -230,7 +230,10 @@ def rebuild_range(*, org_id: int, start: date | None = None, end: date | None = 
                 "SELECT organization_id, user_id, team_id, type_id, local_date, "
                 "       SUM(quantity), COUNT(*) "
                 f"FROM {_ACT} WHERE {where_act} "
-                "GROUP BY organization_id, user_id, team_id, type_id, local_date",
+                "GROUP BY organization_id, user_id, local_date, type_id, team_id "
+                # In the unique key's order: each index page is filled once instead of being
+                # revisited at random, about halving this insert on a large range (tests/bench).
+                "ORDER BY organization_id, user_id, local_date, type_id, team_id",
                 params,
             )
             inserted = cursor.rowcount
