@@ -54,7 +54,7 @@ class TokenLoginView(APIView):
         if getattr(django_request, "axes_locked_out", False):
             # Answered here in JSON; clearing the flag keeps AxesMiddleware from replacing
             # this response with the HTML lockout page meant for the sign-in form.
-            django_request.axes_locked_out = False
+            setattr(django_request, "axes_locked_out", False)  # noqa: B010
             return Response(
                 {"detail": _("Too many failed attempts. Try again later.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,

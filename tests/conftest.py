@@ -77,6 +77,9 @@ def _eager_tasks_unless_real_broker(request, settings):
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()  # throttle counters live in the process cache; ids repeat across tests
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
