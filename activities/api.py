@@ -261,6 +261,7 @@ class ActivitySerializer(_OrgTimeMixin, serializers.ModelSerializer):
             "local_date",
             "quantity",
             "note",
+            "deal",
             "accompanied_by",
             "observation",
             "follow_up",
@@ -291,6 +292,14 @@ class ActivityWriteSerializer(_OrgTimeMixin, serializers.Serializer):
     )
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    deal = OrgScopedPrimaryKeyField(
+        # The model from the foreign key: activities does not import the deals app.
+        model=Activity._meta.get_field("deal").related_model,
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": gettext_lazy("Unknown deal.")},
+        help_text=gettext_lazy("A deal the caller works on (id), or null."),
+    )
     accompanied_by = OrgUserField(
         required=False,
         allow_null=True,

@@ -316,6 +316,7 @@ _OWNER_FIELDS = {
     "occurred_at",
     "quantity",
     "note",
+    "deal",
     "accompanied_by",
     "latitude",
     "longitude",

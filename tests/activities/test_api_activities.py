@@ -27,6 +27,7 @@ CONTRACT_FIELDS = {
     "local_date",
     "quantity",
     "note",
+    "deal",
     "accompanied_by",
     "observation",
     "location",
