@@ -368,12 +368,10 @@ def move_deal_to_stage(
     entering a lost stage needs a reason; leaving a won stage takes the credit back.
     """
     org = actor.organization
-    deal = (
-        Deal.objects.for_org(org)
-        .select_for_update()
-        .select_related("stage", "organization")
-        .get(pk=deal.pk)
-    )
+    # Lock the deal row alone: on PostgreSQL a locking SELECT joined to the stage finds no
+    # row at all when a concurrent move changed `stage_id` (the re-check after the wait
+    # pairs the new deal row with the old stage row), so the stage is read after the lock.
+    deal = Deal.objects.for_org(org).select_for_update().get(pk=deal.pk)
     rules.require(rules.can_edit_deal(actor, deal))
     target = _stage(org.pk, stage)
     if target.pk == deal.stage_id:
