@@ -260,3 +260,26 @@ class DailyDealWon(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.date}: {self.amount}"
+
+
+class SavedDealView(OrgScopedModel):
+    """A person's named deal-list query (filters and sort), to pick again later."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_deal_views"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # The list's query string without the page number, e.g. "owner=3&stale=yes&sort=-amount".
+    query = models.CharField(_("query"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", "user", "name", name="saveddealview_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,7 +21,16 @@ from accounts import rules
 from accounts.models import Membership, Organization, User
 from activities.rollup import Bucket, mark_dirty
 from activities.services import request_rollup
-from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
+from deals.models import (
+    Concern,
+    Contact,
+    Customer,
+    Deal,
+    DealNote,
+    SavedDealView,
+    Stage,
+    StageChange,
+)
 from salesmgmt import periods
 from salesmgmt.errors import DomainError
 
@@ -445,3 +454,56 @@ def delete_deal(*, actor: Membership, deal: Deal) -> None:
 def touch_deal_activity(*, deal_id: int, at: Any) -> None:
     """Record that an activity was logged on a deal (it is not stale)."""
     Deal.objects.filter(pk=deal_id).exclude(last_activity_at__gt=at).update(last_activity_at=at)
+
+
+# --- concerns -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_concern(*, actor: Membership, deal: Deal, text: str) -> Concern:
+    """Record a concern the customer raised (whoever works the deal)."""
+    rules.require(rules.can_edit_deal(actor, deal))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("A concern needs a text."), field="text")
+    return Concern.objects.create(deal=deal, text=text[:500])
+
+
+@transaction.atomic
+def set_concern_resolved(*, actor: Membership, concern: Concern, resolved: bool) -> Concern:
+    """Mark a concern resolved, or open it again."""
+    rules.require(rules.can_edit_deal(actor, concern.deal))
+    concern.resolved = resolved
+    concern.resolved_at = timezone.now() if resolved else None
+    concern.save(update_fields=["resolved", "resolved_at"])
+    return concern
+
+
+# --- saved deal-list views ----------------------------------------------------------------
+
+MAX_SAVED_VIEWS = 50
+
+
+@transaction.atomic
+def save_deal_view(*, actor: Membership, name: str, query: str) -> SavedDealView:
+    """Save the actor's deal-list query under a name (the same name is overwritten)."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the view a name."), field="name")
+    mine = SavedDealView.objects.for_org(actor.organization_id).filter(user_id=actor.user_id)
+    if not mine.filter(name=name[:80]).exists() and mine.count() >= MAX_SAVED_VIEWS:
+        raise DomainError(_("You have %d saved views; delete one first.") % MAX_SAVED_VIEWS)
+    view, _created = SavedDealView.objects.update_or_create(
+        organization_id=actor.organization_id,
+        user_id=actor.user_id,
+        name=name[:80],
+        defaults={"query": (query or "").lstrip("?")[:1000]},
+    )
+    return view
+
+
+@transaction.atomic
+def delete_deal_view(*, actor: Membership, view: SavedDealView) -> None:
+    """Delete one of the actor's own saved views."""
+    rules.require(view.user_id == actor.user_id and view.organization_id == actor.organization_id)
+    view.delete()
