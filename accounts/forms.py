@@ -36,6 +36,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "fiscal_year_start_month",
             "country",
             "currency",
+            "stale_deal_days",
         ]
         help_texts = {
             "timezone": _("An IANA time zone such as Asia/Tokyo; activities count on local dates."),

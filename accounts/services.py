@@ -37,6 +37,7 @@ ORG_SETTING_FIELDS = (
     "fiscal_year_start_month",
     "country",
     "currency",
+    "stale_deal_days",
 )
 
 

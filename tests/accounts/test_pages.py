@@ -575,6 +575,7 @@ SETTINGS_FORM = {
     "fiscal_year_start_month": 1,
     "country": "DE",
     "currency": "EUR",
+    "stale_deal_days": 21,
 }
 
 

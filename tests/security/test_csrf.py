@@ -80,6 +80,7 @@ def form_posts(team: Team, sub_team: Team, member: Membership) -> dict[str, tupl
                 "fiscal_year_start_month": 4,
                 "country": "JP",
                 "currency": "JPY",
+                "stale_deal_days": 14,
             },
         ),
     }
