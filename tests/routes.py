@@ -172,12 +172,60 @@ class Cast:
         }
 
 
+def _customer(cast: Cast) -> int:
+    from deals.models import Customer
+
+    return Customer.objects.create(organization=cast.org, name="Kaede Trading").pk
+
+
+def _deal_of_member(cast: Cast) -> int:
+    """`member`'s open deal (in `team`, which `manager` leads; `other_manager` cannot see it)."""
+    from deals import services
+    from deals.models import Customer
+
+    services.ensure_default_stages(org=cast.org)
+    customer = Customer.objects.get(pk=cast.object_value("customer_id"))
+    deal = services.create_deal(
+        actor=cast.member, title="Fleet renewal", customer=customer, amount=1000
+    )
+    return deal.pk
+
+
+def _concern(cast: Cast) -> int:
+    from deals.models import Concern
+
+    return Concern.objects.create(deal_id=cast.object_value("deal_id"), text="Price").pk
+
+
+def _stage(cast: Cast) -> int:
+    from deals.models import Stage
+    from deals.services import ensure_default_stages
+
+    ensure_default_stages(org=cast.org)
+    return Stage.objects.for_org(cast.org).get(key="lead").pk
+
+
+def _saved_deal_view(cast: Cast) -> int:
+    from deals.models import SavedDealView
+
+    view = SavedDealView.objects.create(
+        organization=cast.org, user=cast.member.user, name="Mine", query="status=open"
+    )
+    return view.pk
+
+
 # URL kwarg -> the acme object id to put in it. Add one line per new kwarg, e.g.
 #   "deal_id": lambda cast: DealFactory(organization=cast.org, owner=cast.member.user).pk,
 # Build objects that belong to `cast.member` / `cast.team` (so `cast.manager` leads them).
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
+    # deals: `member`'s deal, a concern on it, a customer, a stage, member's saved list view
+    "deal_id": _deal_of_member,
+    "concern_id": _concern,
+    "customer_id": _customer,
+    "stage_id": _stage,
+    "view_id": _saved_deal_view,
     # activities: one of `member`'s (manager leads them; other_manager cannot see it)
     "activity_id": lambda cast: ActivityFactory.create(membership=cast.member).pk,
     "type_id": lambda cast: default_types(cast.org)["call"].pk,

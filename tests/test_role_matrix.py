@@ -98,6 +98,9 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     # deals pages: `deal_id` is member's deal in `team` (other_manager cannot see it)
     ("deals:deal_board", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
     ("deals:deal_list", "GET"):                 (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:deal_export", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:deal_import", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("deals:deal_import", "POST"):              (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
     ("deals:view_save", "POST"):                (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
     ("deals:view_delete", "POST"):              (L,   N,   FOUND, N,  N,    N,    N),
     ("deals:deal_create", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
@@ -326,6 +329,13 @@ def _new_deal(cast: Cast) -> dict[str, Any]:
     }
 
 
+def _deals_csv(cast: Cast) -> dict[str, Any]:
+    """A one-line import file: the importer's own deal with a new customer."""
+    cast.object_value("stage_id")  # the organisation's default stages
+    text = "title,customer,amount\nPilot line,Hoshi KK,1200\n"
+    return {"file": SimpleUploadedFile("deals.csv", text.encode(), "text/csv")}
+
+
 def _deal_details(cast: Cast) -> dict[str, Any]:
     return {
         "title": "Fleet renewal, phase 2",
@@ -361,6 +371,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ),
     ("accounts:member_resend_invitation", "POST"): Call(objects={"user_id": _invitee}),
     ("deals:view_save", "POST"): Call(lambda c: {"name": "Stale ones", "query": "stale=yes"}),
+    ("deals:deal_import", "POST"): Call(_deals_csv),
     ("deals:deal_create", "POST"): Call(_new_deal),
     ("deals:deal_edit", "POST"): Call(_deal_details),
     ("deals:deal_move", "POST"): Call(lambda c: {"stage": "qualified"}),
