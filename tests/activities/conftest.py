@@ -97,7 +97,7 @@ def celery_broker() -> Iterator[Callable[..., None]]:
     def point(url: str, *, eager: bool = False) -> None:
         _reset_connections()
         conf.broker_url = url
-        conf.broker_write_url = None
+        conf.broker_write_url = None  # type: ignore[assignment]
         conf.task_always_eager = eager
 
     yield point
