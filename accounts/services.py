@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from accounts import rules
-from accounts.models import Invitation, Membership, Organization, Team, User
+from accounts.models import DayOff, Invitation, Membership, Organization, Team, User
 from accounts.signals import organization_defaults_requested
 from salesmgmt.errors import DomainError
 
@@ -499,3 +500,25 @@ def update_membership(
         Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())
         revoke_user_access(user=membership.user)
     return membership
+
+
+# --- days off -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_day_off(*, actor: Membership, day: date, name: str = "") -> DayOff:
+    """Make `day` a non-working day of the actor's organisation (admins only)."""
+    rules.require(rules.is_org_admin(actor))
+    org_id = actor.organization_id
+    if DayOff.objects.filter(organization_id=org_id, date=day).exists():
+        raise DomainError(_("That day is already a day off."), field="date")
+    return DayOff.objects.create(organization_id=org_id, date=day, name=(name or "").strip()[:120])
+
+
+@transaction.atomic
+def remove_day_off(*, actor: Membership, day_off: DayOff) -> None:
+    """Make an organisation day off a working day again (admins only)."""
+    rules.require(rules.is_org_admin(actor))
+    if day_off.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown day off."))
+    day_off.delete()

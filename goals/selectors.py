@@ -122,16 +122,24 @@ class BreakdownRow:
     actual: Decimal
 
 
-def breakdown(goal: Goal, grain: str) -> list[BreakdownRow]:
-    """The goal's target spread over months, weeks or days along working days (exact sum)."""
+def _split_target(
+    goal: Goal, grain: str, days_off: set[date] | None = None
+) -> tuple[list[periods.Period], list[Decimal]]:
+    """The goal's periods of `grain` and each one's share of the target (exact sum)."""
     org = goal.organization
     period = periods.Period(goal.start, goal.end + timedelta(days=1))
     parts = periods.split(org, period, grain)
-    days_off = periods.org_days_off(org, period)
+    if days_off is None:
+        days_off = periods.org_days_off(org, period)
     weights = [Decimal(len(periods.working_days(org, part, days_off))) for part in parts]
     if sum(weights) == 0:
         weights = [Decimal(len(part.days())) for part in parts]
-    targets = allocate(goal.target, weights, goal.metric.quantum)
+    return parts, allocate(goal.target, weights, goal.metric.quantum)
+
+
+def breakdown(goal: Goal, grain: str) -> list[BreakdownRow]:
+    """The goal's target spread over months, weeks or days along working days (exact sum)."""
+    parts, targets = _split_target(goal, grain)
     values = daily_values(goal.metric, goal_scope(goal), goal.start, goal.end)
     actual_by_part: dict[int, Decimal] = defaultdict(Decimal)
     for day, value in values.items():
@@ -145,19 +153,22 @@ def breakdown(goal: Goal, grain: str) -> list[BreakdownRow]:
     ]
 
 
-def target_for_day(goal: Goal, day: date) -> Decimal:
-    """What `day` asks of this goal (its share of the daily breakdown; 0 on days off)."""
-    for row in breakdown(goal, "day"):
-        if row.start == day:
-            return row.target
+def target_for_day(goal: Goal, day: date, *, days_off: set[date] | None = None) -> Decimal:
+    """What `day` asks of this goal (its share of the daily breakdown; 0 on days off).
+
+    Lists pass `days_off` (from `days_off_for`) so that each goal costs no query.
+    """
+    for part, target in zip(*_split_target(goal, "day", days_off), strict=True):
+        if part.start == day:
+            return target
     return Decimal(0)
 
 
-def target_for_week(goal: Goal, day: date) -> Decimal:
+def target_for_week(goal: Goal, day: date, *, days_off: set[date] | None = None) -> Decimal:
     """This week's share of the goal (the week containing `day`, clipped to the goal)."""
-    for row in breakdown(goal, "week"):
-        if row.start <= day <= row.end:
-            return row.target
+    for part, target in zip(*_split_target(goal, "week", days_off), strict=True):
+        if day in part:
+            return target
     return Decimal(0)
 
 

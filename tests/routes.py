@@ -214,6 +214,26 @@ def _saved_deal_view(cast: Cast) -> int:
     return view.pk
 
 
+def goals_metric(cast: Cast) -> Any:
+    """The manual metric the goal pages' route tests count (one per test)."""
+    from goals.models import Metric
+
+    metric, _created = Metric.objects.get_or_create(
+        organization=cast.org,
+        key="calls_by_hand",
+        defaults={"name": "Calls by hand", "source": Metric.Source.MANUAL},
+    )
+    return metric
+
+
+def _day_off(cast: Cast) -> int:
+    from datetime import date
+
+    from accounts.models import DayOff
+
+    return DayOff.objects.create(organization=cast.org, date=date(2030, 12, 27), name="Year end").pk
+
+
 # URL kwarg -> the acme object id to put in it. Add one line per new kwarg, e.g.
 #   "deal_id": lambda cast: DealFactory(organization=cast.org, owner=cast.member.user).pk,
 # Build objects that belong to `cast.member` / `cast.team` (so `cast.manager` leads them).
@@ -236,6 +256,7 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
         ).pk
     ),
     "metric_id": lambda cast: MetricFactory.create(organization=cast.org, key="calls").pk,
+    "day_off_id": _day_off,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

@@ -1,0 +1,240 @@
+"""Forms of the goal pages: shape and field validation only; rules live in services."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts import rules
+from accounts.models import Membership, Team, User
+from goals.models import CascadeTemplate, Goal, Metric
+from goals.services import CASCADE_STRATEGIES
+from salesmgmt import periods
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+PERIOD_CHOICES = [
+    ("", _("Custom dates (below)")),
+    ("this_month", _("This month")),
+    ("next_month", _("Next month")),
+    ("this_quarter", _("This quarter")),
+    ("this_year", _("This fiscal year")),
+]
+
+
+def period_for_choice(org: Any, choice: str, today: date) -> periods.Period:
+    """The organisation period a picker choice names, as of `today`."""
+    if choice == "next_month":
+        return periods.shift(org, periods.month_of(today), "month", 1)
+    kind = {"this_month": "month", "this_quarter": "quarter", "this_year": "year"}[choice]
+    return periods.period_of(org, kind, today)
+
+
+class GoalCreateForm(forms.Form):
+    metric = forms.ModelChoiceField(label=_("Metric"), queryset=Metric.objects.none())
+    scope = forms.ChoiceField(label=_("For"), choices=Goal.Scope.choices)
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        help_text=_("For a team goal."),
+    )
+    user = PersonChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("For a person's goal."),
+    )
+    period = forms.ChoiceField(
+        label=_("Period"),
+        choices=PERIOD_CHOICES,
+        required=False,
+        help_text=_("Pick a period, or keep “Custom dates” and fill in start and end."),
+    )
+    start = forms.DateField(label=_("Start"), required=False, widget=DateInput())
+    end = forms.DateField(
+        label=_("End"), required=False, widget=DateInput(), help_text=_("Inclusive.")
+    )
+    target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = actor.organization
+        self.org = org
+        self.fields["metric"].queryset = Metric.objects.for_org(org)  # type: ignore[attr-defined]
+        teams = Team.objects.for_org(org).order_by("name")
+        people = User.objects.filter(
+            memberships__organization=org, memberships__active=True
+        ).order_by("name", "username")
+        if not rules.is_org_admin(actor):
+            # Managers set goals for the teams they lead and those teams' people only.
+            managed = rules.managed_team_ids(actor)
+            teams = teams.filter(pk__in=managed)
+            people = people.filter(memberships__team_id__in=managed).exclude(pk=actor.user_id)
+            self.fields["scope"].choices = [  # type: ignore[attr-defined]
+                c for c in Goal.Scope.choices if c[0] != Goal.Scope.ORG
+            ]
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["user"].queryset = people  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choice = data.get("period")
+        if choice:
+            period = period_for_choice(self.org, choice, periods.today(self.org))
+            data["start"], data["end"] = period.start, period.last
+        else:
+            for name in ("start", "end"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Enter a date, or pick a period above."))
+        scope = data.get("scope")
+        if scope == Goal.Scope.TEAM and not data.get("team") and "team" not in self.errors:
+            self.add_error("team", _("Choose the team."))
+        if scope == Goal.Scope.USER and not data.get("user") and "user" not in self.errors:
+            self.add_error("user", _("Choose the person."))
+        return data
+
+
+def shown_target(goal: Goal) -> Decimal:
+    """A target as the metric counts it (no ".00" on counts)."""
+    return goal.target.quantize(goal.metric.quantum)
+
+
+class GoalEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
+    start = forms.DateField(label=_("Start"), widget=DateInput())
+    end = forms.DateField(label=_("End"), widget=DateInput(), help_text=_("Inclusive."))
+    version = forms.IntegerField(widget=forms.HiddenInput())
+
+    @classmethod
+    def initial_for(cls, goal: Goal) -> dict[str, Any]:
+        return {
+            "title": goal.title,
+            "target": shown_target(goal),
+            "start": goal.start,
+            "end": goal.end,
+            "version": goal.version,
+        }
+
+
+class TargetEditForm(forms.Form):
+    """One node's target in the cascade editor; `root` names the tree to show afterwards."""
+
+    target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
+    version = forms.IntegerField(widget=forms.HiddenInput())
+    root = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+
+STRATEGY_LABELS = {
+    "even": _("Evenly"),
+    "weights": _("By weights"),
+    "last_period": _("By last period's share"),
+}
+TO_LABELS = {"teams": _("Sub-teams"), "members": _("Team members")}
+
+
+class CascadeForm(forms.Form):
+    """Split a goal over its candidates; one weight field per candidate of each kind."""
+
+    to = forms.ChoiceField(label=_("Split over"), widget=forms.RadioSelect)
+    strategy = forms.ChoiceField(
+        label=_("How"),
+        choices=[(s, STRATEGY_LABELS[s]) for s in CASCADE_STRATEGIES],
+        initial="even",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self, *args: Any, candidates: dict[str, list[tuple[int, str]]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+        self.fields["to"].choices = [(to, TO_LABELS[to]) for to in candidates]  # type: ignore[attr-defined]
+        if candidates:
+            self.fields["to"].initial = next(iter(candidates))
+        for to, rows in candidates.items():
+            for key, name in rows:
+                self.fields[self.weight_name(to, key)] = forms.DecimalField(
+                    label=name, required=False, min_value=Decimal(0), max_digits=16
+                )
+
+    @staticmethod
+    def weight_name(to: str, key: int) -> str:
+        return f"w_{to}_{key}"
+
+    def weight_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        """(to, label, bound weight fields) for the template."""
+        return [
+            (to, str(TO_LABELS[to]), [self[self.weight_name(to, key)] for key, _n in rows])
+            for to, rows in self.candidates.items()
+        ]
+
+    def weights(self) -> dict[str, Decimal]:
+        """The weights given for the chosen kind, keyed by team or user id."""
+        to = self.cleaned_data["to"]
+        given = {}
+        for key, _name in self.candidates.get(to, []):
+            value = self.cleaned_data.get(self.weight_name(to, key))
+            if value is not None:
+                given[str(key)] = value
+        return given
+
+
+class TemplateSaveForm(forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=120)
+
+
+class TemplateApplyForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=CascadeTemplate.objects.none(), widget=forms.HiddenInput()
+    )
+    on = forms.DateField(label=_("Period containing"), widget=DateInput())
+
+    def __init__(self, *args: Any, templates: QuerySet[CascadeTemplate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+
+
+class DayOffForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+
+
+class ManualEntryForm(forms.Form):
+    metric = forms.ModelChoiceField(label=_("Metric"), queryset=Metric.objects.none())
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    value = forms.DecimalField(label=_("Value"), max_digits=16, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, metrics: QuerySet[Metric], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics  # type: ignore[attr-defined]
+        if len(metrics) == 1:
+            self.fields["metric"].initial = metrics[0]
+
+
+class TeamPickForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["team"].empty_label = None  # type: ignore[attr-defined]
