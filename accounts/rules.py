@@ -194,3 +194,10 @@ def can_adjust_forecast(actor: Membership, deal: Any) -> bool:
 def can_configure_pipeline(actor: Membership) -> bool:
     """Only admins change pipeline stages."""
     return bool(is_org_admin(actor))
+
+
+def can_delete_deal(actor: Membership, deal: Any) -> bool:
+    """Only the owner or an admin deletes a deal (collaborators and managers may not)."""
+    if deal.organization_id != actor.organization_id or not actor.active:
+        return False
+    return deal.owner_id == actor.user_id or bool(is_org_admin(actor))

@@ -443,7 +443,7 @@ def add_note(*, actor: Membership, deal: Deal, body: str) -> DealNote:
 def delete_deal(*, actor: Membership, deal: Deal) -> None:
     """Delete a deal (owner or admin); a won deal's credit is taken back."""
     deal = Deal.objects.for_org(actor.organization).select_for_update().get(pk=deal.pk)
-    rules.require(deal.owner_id == actor.user_id or rules.is_org_admin(actor))
+    rules.require(rules.can_delete_deal(actor, deal))
     bucket = (deal.won_user_id, deal.won_date)
     deal.delete()
     if bucket[0] and bucket[1]:

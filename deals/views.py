@@ -312,7 +312,7 @@ def _detail_context(request: Any, deal: Deal, **forms: Any) -> dict[str, Any]:
         "timeline": selectors.timeline(deal),
         "can_adjust_forecast": rules.can_adjust_forecast(me, deal),
         # As in services.delete_deal: the owner or an admin.
-        "can_delete": deal.owner_id == me.user_id or rules.is_org_admin(me),
+        "can_delete": rules.can_delete_deal(me, deal),
         "move_form": MoveDealForm(initial={"stage": deal.stage.key}, org_id=org.pk),
         "forecast_form": ForecastForm(actor=me, deal=deal),
         "concern_form": ConcernForm(),
