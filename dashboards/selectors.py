@@ -12,17 +12,32 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
 from activities.models import DailyActivityCount
-from activities.selectors import bottleneck, bottleneck_in_words, funnel_types, stages_of
+from activities.selectors import (
+    activity_counts,
+    activity_types,
+    bottleneck,
+    bottleneck_in_words,
+    funnel_for_team,
+    funnel_types,
+    stages_of,
+)
 from deals.models import Deal, Stage
-from deals.selectors import with_staleness
-from goals.models import Goal
-from goals.selectors import Progress, breakdown, days_off_for, progress_of
+from deals.selectors import deals_visible_to, with_staleness
+from goals.models import Goal, Metric
+from goals.selectors import (
+    Progress,
+    breakdown,
+    days_off_for,
+    progress_of,
+)
+from goals.services import allocate
 from salesmgmt import periods
 
 PERIOD_CHOICES = ("week", "month", "quarter")
@@ -284,3 +299,434 @@ def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Al
                 )
             )
     return sorted(alerts, key=lambda a: (-a.severity, a.user.display_name))
+
+
+# --- pages: the team dashboard's extras, a member over time, the overview, my day ---------
+
+
+def manageable_teams(actor: Membership) -> list[Team]:
+    """The teams whose dashboard the actor may open, by name: admins all, managers theirs."""
+    teams = Team.objects.for_org(actor.organization_id).order_by("name", "id")
+    if rules.is_org_admin(actor):
+        return list(teams)
+    return list(teams.filter(pk__in=rules.managed_team_ids(actor)))
+
+
+@dataclass(frozen=True)
+class PeriodNav:
+    """Where the period tabs and previous/next links point (a day inside each period)."""
+
+    kind: str
+    period: periods.Period
+    previous: date
+    next: date
+    anchor: date  # the day the tabs keep when switching between week, month and quarter
+    is_current: bool
+
+
+def period_nav(org: Organization, kind: str, period: periods.Period, on: date | None) -> PeriodNav:
+    """Previous/next periods of the same kind, and the day the other tabs open on."""
+    today = periods.today(org)
+    anchor = on if on is not None and on in period else period.start
+    if today in period:
+        anchor = today
+    return PeriodNav(
+        kind=kind,
+        period=period,
+        previous=periods.shift(org, period, kind, -1).start,
+        next=periods.shift(org, period, kind, 1).start,
+        anchor=anchor,
+        is_current=today in period,
+    )
+
+
+@dataclass(frozen=True)
+class ActivityCell:
+    key: str
+    count: int
+    target: Decimal | None  # the period's share of a goal counting just this type
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    row: MemberRow
+    cells: list[ActivityCell]
+
+
+@dataclass(frozen=True)
+class TeamDashboardPage:
+    board: TeamDashboard
+    nav: PeriodNav
+    teams: list[Team]  # the switcher
+    columns: list[tuple[str, str]]  # activity types: (key, name), funnel order first
+    lines: list[MemberLine]
+    total_cells: list[ActivityCell]
+    open_deals: int
+    open_amount: Decimal
+    stale_deals: int
+    overdue_next_steps: int
+
+
+def team_dashboard_page(
+    org: Organization,
+    actor: Membership,
+    team: Team,
+    *,
+    kind: str = "month",
+    on: date | None = None,
+) -> TeamDashboardPage:
+    """The team dashboard page: the team view plus each member's targets per activity type,
+    team totals, the period links and the team switcher (queries constant in team size)."""
+    board = team_dashboard(org, team, kind=kind, on=on)
+    goals = [line.goal for row in board.members for line in row.goals]
+    prefetch_related_objects([goal.metric for goal in goals], "activity_types")
+    days_off = days_off_for(org, goals)
+    grain = "week" if kind == "week" else "month"
+    funnel_keys = [key for key, _name, _count, _conversion in board.funnel]
+    others = sorted(
+        (k for k in board.type_names if k not in funnel_keys), key=lambda k: board.type_names[k]
+    )
+    columns = [(key, board.type_names[key]) for key in [*funnel_keys, *others]]
+
+    lines: list[MemberLine] = []
+    team_targets: dict[str, Decimal] = defaultdict(Decimal)
+    shares = _ShareCache(org, days_off)
+    for row in board.members:
+        targets: dict[str, Decimal] = defaultdict(Decimal)
+        for line in row.goals:
+            metric = line.goal.metric
+            keys = [t.key for t in metric.activity_types.all()]
+            if metric.source == Metric.Source.ACTIVITY and len(keys) == 1:
+                targets[keys[0]] += shares.share(line.goal, board.period, grain)
+        for key, value in targets.items():
+            team_targets[key] += value
+        cells = [
+            ActivityCell(key, row.activities.get(key, 0), targets.get(key)) for key, _ in columns
+        ]
+        lines.append(MemberLine(row, cells))
+    total_cells = [
+        ActivityCell(key, board.totals.get(key, 0), team_targets.get(key)) for key, _ in columns
+    ]
+    return TeamDashboardPage(
+        board=board,
+        nav=period_nav(org, kind, board.period, on),
+        teams=manageable_teams(actor),
+        columns=columns,
+        lines=lines,
+        total_cells=total_cells,
+        open_deals=sum(row.open_deals for row in board.members),
+        open_amount=sum((row.open_amount for row in board.members), Decimal(0)),
+        stale_deals=sum(row.stale_deals for row in board.members),
+        overdue_next_steps=sum(row.overdue_next_steps for row in board.members),
+    )
+
+
+class _ShareCache:
+    """A goal's target share of a period, split as `goals.selectors.breakdown` splits it:
+    into `grain` parts (clipped to the goal) weighted by working days, summing exactly.
+
+    The working-day weights depend only on the goal's dates, so cascaded goals (same
+    dates, one per member) count their days once.
+    """
+
+    def __init__(self, org: Organization, days_off: set[date]) -> None:
+        self.org = org
+        self.days_off = days_off
+        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
+
+    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
+        if period.start <= goal.start and goal.end < period.end:
+            return goal.target
+        key = (goal.start, goal.end, grain)
+        if key not in self._weights:
+            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
+            parts = periods.split(self.org, whole, grain)
+            weights = [
+                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
+            ]
+            if sum(weights) == 0:
+                weights = [Decimal(len(part.days())) for part in parts]
+            self._weights[key] = (parts, weights)
+        parts, weights = self._weights[key]
+        targets = allocate(goal.target, weights, goal.metric.quantum)
+        return sum(
+            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
+            Decimal(0),
+        )
+
+
+# --- a member over time ----------------------------------------------------------------------
+
+DRILL_DOWN_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    key: str
+    name: str
+    counts: list[int]  # one per week of `MemberDashboard.weeks`
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    name: str
+    count: int
+    conversion: float | None
+    team_median: float | None  # stage 1 by volume, later stages by conversion
+    is_bottleneck: bool
+
+
+@dataclass(frozen=True)
+class MemberDashboard:
+    membership: Membership
+    nav: PeriodNav
+    today: date
+    weeks: list[date]
+    weekly: list[WeeklySeries]
+    goals: list[GoalLine]
+    funnel: list[FunnelStep]
+    bottleneck_text: str | None
+    deals: list[Deal]
+
+
+def member_dashboard(
+    org: Organization,
+    actor: Membership,
+    subject: Membership,
+    *,
+    kind: str = "month",
+    on: date | None = None,
+) -> MemberDashboard:
+    """One person's numbers over time: weekly activity by type over the last 12 weeks, their
+    goals with progress, their funnel against their team's median, and their open deals."""
+    day = on or periods.today(org)
+    period = periods.period_of(org, kind, day)
+    today = periods.today(org)
+    last_day = min(period.last, today) if period.start <= today else period.last
+    first_week = periods.shift(org, periods.week_of(org, last_day), "week", 1 - DRILL_DOWN_WEEKS)
+    weeks = [periods.shift(org, first_week, "week", i).start for i in range(DRILL_DOWN_WEEKS)]
+    types = list(activity_types(org).order_by(F("funnel_order").asc(nulls_last=True), "name"))
+    counts = activity_counts(
+        org, start=weeks[0], end=last_day, grain="week", user_id=subject.user_id
+    )
+    by_week: dict[tuple[date, str], int] = {
+        (row.period_start, row.type): row.count for row in counts
+    }
+    seen = {row.type for row in counts}
+    weekly = [
+        WeeklySeries(t.key, t.name, [by_week.get((week, t.key), 0) for week in weeks])
+        for t in types
+        if t.active or t.key in seen
+    ]
+
+    goals = list(
+        Goal.objects.for_org(org)
+        .filter(scope=Goal.Scope.USER, user_id=subject.user_id)
+        .filter(start__lt=period.end, end__gte=period.start)
+        .select_related("metric", "progress_row", "organization")
+        .order_by("start", "id")
+    )
+    days_off = days_off_for(org, goals)
+    lines = [GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals]
+
+    steps, words = _member_funnel(org, subject, period)
+    deals = list(
+        with_staleness(
+            deals_visible_to(actor).filter(
+                owner_id=subject.user_id, stage__outcome=Stage.Outcome.OPEN
+            ),
+            org,
+        ).order_by(F("next_step_date").asc(nulls_last=True), "-amount", "id")[:MEMBER_DEALS]
+    )
+    return MemberDashboard(
+        membership=subject,
+        nav=period_nav(org, kind, period, on),
+        today=today,
+        weeks=weeks,
+        weekly=weekly,
+        goals=lines,
+        funnel=steps,
+        bottleneck_text=words,
+        deals=deals,
+    )
+
+
+MEMBER_DEALS = 50
+
+
+def _member_funnel(
+    org: Organization, subject: Membership, period: periods.Period
+) -> tuple[list[FunnelStep], str | None]:
+    """The person's funnel over the period next to the median of their team's members."""
+    types = funnel_types(org)
+    if not types:
+        return [], None
+    if subject.team is not None:
+        report = funnel_for_team(org, subject.team, start=period.start, end=period.last)
+        member_stages = {m.user.pk: m.stages for m in report.members}
+    else:
+        own = activity_counts(org, start=period.start, end=period.last, user_id=subject.user_id)
+        totals: dict[str, int] = defaultdict(int)
+        for row in own:
+            totals[row.type] += row.count
+        member_stages = {subject.user_id: stages_of(types, dict(totals))}
+    mine = member_stages.get(subject.user_id) or stages_of(types, {})
+    medians: list[float | None] = []
+    for index in range(len(types)):
+        values = [
+            (stages[index].count if index == 0 else stages[index].conversion)
+            for stages in member_stages.values()
+        ]
+        medians.append(_median(sorted(float(v) for v in values if v is not None)))
+    found = bottleneck(mine, medians)
+    steps = [
+        FunnelStep(
+            key=stage.type,
+            name=stage.name,
+            count=stage.count,
+            conversion=stage.conversion,
+            team_median=medians[index],
+            is_bottleneck=found is not None and found[0] == index,
+        )
+        for index, stage in enumerate(mine)
+    ]
+    return steps, bottleneck_in_words(types, found[0]) if found else None
+
+
+# --- the organisation overview ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalColumn:
+    """One column of the overview: an organisation goal cascaded to teams, or "other"."""
+
+    goal: GoalLine | None  # None: the teams' own goals, not cascaded from a company goal
+    title: str
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    team: Team
+    depth: int
+    people: int  # active salespeople, sub-teams included
+    cells: list[list[GoalLine]]  # per column: this team's goals in it
+    activities: list[int]  # per activity type column, sub-teams included
+
+
+@dataclass(frozen=True)
+class OrgOverview:
+    nav: PeriodNav
+    columns: list[GoalColumn]
+    type_columns: list[tuple[str, str]]
+    rows: list[OverviewRow]
+    activity_totals: list[int]
+
+
+def org_overview(
+    org: Organization, actor: Membership, *, kind: str = "month", on: date | None = None
+) -> OrgOverview:
+    """Teams side by side against the goals cascaded to them for the period, with their
+    activity totals (admins see every team; managers the teams they lead)."""
+    day = on or periods.today(org)
+    period = periods.period_of(org, kind, day)
+    today = periods.today(org)
+    every_team = list(Team.objects.for_org(org).order_by("name", "id"))
+    parent_of = {t.pk: t.parent_id for t in every_team}
+    visible = (
+        {t.pk for t in every_team} if rules.is_org_admin(actor) else rules.managed_team_ids(actor)
+    )
+    ordered = _tree_order(every_team, visible)
+    team_ids = [team.pk for team, _depth in ordered]
+
+    goals = list(
+        Goal.objects.for_org(org)
+        .filter(start__lt=period.end, end__gte=period.start)
+        .filter(Q(scope=Goal.Scope.TEAM, team_id__in=team_ids) | Q(scope=Goal.Scope.ORG))
+        .select_related("metric", "progress_row", "organization", "parent")
+        .order_by("start", "id")
+    )
+    days_off = days_off_for(org, goals)
+    lines = {g.pk: GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals}
+    company = [lines[g.pk] for g in goals if g.scope == Goal.Scope.ORG]
+    company_ids = {line.goal.pk for line in company}
+    cascaded = {g.pk for g in goals if g.scope == Goal.Scope.TEAM and g.parent_id in company_ids}
+    columns = [GoalColumn(line, line.goal.title or line.goal.metric.name) for line in company]
+    if any(g.scope == Goal.Scope.TEAM and g.pk not in cascaded for g in goals):
+        columns.append(GoalColumn(None, _("Team goals")))
+    column_of_parent = {line.goal.pk: i for i, line in enumerate(company)}
+    other_column = len(company)
+
+    people: dict[int, int] = defaultdict(int)
+    for head_count in (
+        Membership.objects.for_org(org)
+        .filter(active=True, role=Membership.Role.MEMBER, team__isnull=False)
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        people[head_count["team_id"]] = head_count["n"]
+    types = {
+        t.key: t.name
+        for t in activity_types(org).order_by(F("funnel_order").asc(nulls_last=True), "name")
+    }
+    per_team: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen_types: set[str] = set()
+    for row in (
+        DailyActivityCount.objects.for_org(org)
+        .filter(date__gte=period.start, date__lt=period.end, team_id__isnull=False)
+        .values("team_id", "type__key")
+        .annotate(total=Sum("count"))
+        .order_by()
+    ):
+        per_team[row["team_id"]][row["type__key"]] += row["total"]
+        seen_types.add(row["type__key"])
+    type_columns = [(k, n) for k, n in types.items() if k in seen_types]
+
+    rows: list[OverviewRow] = []
+    for team, depth in ordered:
+        below = rules.descendants([team.pk], parent_of)
+        cells: list[list[GoalLine]] = [[] for _ in columns]
+        for goal in goals:
+            if goal.scope != Goal.Scope.TEAM or goal.team_id != team.pk:
+                continue
+            index = column_of_parent.get(goal.parent_id or 0, other_column)
+            cells[index].append(lines[goal.pk])
+        rows.append(
+            OverviewRow(
+                team=team,
+                depth=depth,
+                people=sum(people[t] for t in below),
+                cells=cells,
+                activities=[sum(per_team[t][key] for t in below) for key, _ in type_columns],
+            )
+        )
+    top = [team.pk for team, _depth in ordered if parent_of[team.pk] not in visible]
+    totals = [
+        sum(per_team[t][key] for t in rules.descendants(top, parent_of)) for key, _ in type_columns
+    ]
+    return OrgOverview(
+        nav=period_nav(org, kind, period, on),
+        columns=columns,
+        type_columns=type_columns,
+        rows=rows,
+        activity_totals=totals,
+    )
+
+
+def _tree_order(teams: list[Team], visible: frozenset[int] | set[int]) -> list[tuple[Team, int]]:
+    """The visible teams, each parent before its children (siblings by name), with depth."""
+    children: dict[int | None, list[Team]] = defaultdict(list)
+    for team in teams:
+        children[team.parent_id].append(team)
+    ordered: list[tuple[Team, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for team in children.get(parent_id, []):
+            shown = team.pk in visible
+            if shown:
+                ordered.append((team, depth))
+            walk(team.pk, depth + 1 if shown else depth)
+
+    walk(None, 0)
+    return ordered

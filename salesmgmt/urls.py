@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("deals.urls")),
     path("", include("goals.urls")),
+    path("", include("dashboards.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -125,6 +125,11 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("deals:stage_list", "GET"):                (L,   N,   403,  403,  403,  OK,   N),
     ("deals:stage_list", "POST"):               (L,   N,   403,  403,  403,  FOUND, N),
     ("deals:stage_edit", "POST"):               (L,   N,   403,  403,  403,  FOUND, N),
+    # dashboards: `team_id` is `team` (manager_own leads it), `user_id` is `member`
+    ("dashboards:org_overview", "GET"):         (L,   N,   403,  OK,   OK,   OK,   N),
+    ("dashboards:team_home", "GET"):            (L,   N,   403,  FOUND, FOUND, FOUND, N),
+    ("dashboards:team_dashboard", "GET"):       (L,   N,   403,  OK,   403,  OK,   N),
+    ("dashboards:member_dashboard", "GET"):     (L,   N,   OK,   OK,   403,  OK,   N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),

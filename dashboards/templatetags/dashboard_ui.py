@@ -1,0 +1,74 @@
+"""Display helpers of the dashboard pages: goal statuses, percentages, period links."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import template
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+STATUS_LABELS = {
+    "ahead": _("Ahead"),
+    "on_track": _("On track"),
+    "behind": _("Behind"),
+    "at_risk": _("At risk"),
+    "done": _("Done"),
+}
+STATUS_BADGES = {
+    "ahead": "text-bg-success",
+    "on_track": "text-bg-primary",
+    "behind": "text-bg-warning",
+    "at_risk": "text-bg-danger",
+    "done": "text-bg-success",
+}
+ALERT_LABELS = {
+    "behind_pace": _("Behind pace"),
+    "no_activity": _("No activity"),
+    "stale_deals": _("Stale deals"),
+}
+PERIOD_LABELS = {"week": _("Week"), "month": _("Month"), "quarter": _("Quarter")}
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, "text-bg-secondary")
+
+
+@register.filter
+def alert_label(kind: str) -> str:
+    return str(ALERT_LABELS.get(kind, kind))
+
+
+@register.filter
+def percent(ratio: Any) -> str:
+    """0.873 → "87%"; None (no pace yet) → "—"."""
+    if ratio is None:
+        return "—"
+    return f"{round(float(ratio) * 100)}%"
+
+
+@register.filter
+def bar_value(ratio: Any) -> str:
+    """A <progress> value in [0, 1] (attainment beyond 100% fills the bar)."""
+    return f"{min(max(float(ratio or 0), 0.0), 1.0):.4f}"
+
+
+@register.simple_tag
+def period_query(kind: str, day: date) -> str:
+    """The query string of a dashboard period: ?period=…&date=…"""
+    return "?" + urlencode({"period": kind, "date": day.isoformat()})
+
+
+@register.simple_tag
+def period_tabs(nav: Any) -> list[tuple[str, str, bool]]:
+    """(kind, label, active) for the week / month / quarter tabs."""
+    return [(kind, str(label), kind == nav.kind) for kind, label in PERIOD_LABELS.items()]

@@ -1,0 +1,119 @@
+"""Pages of the dashboards: a team's, one member's over time, and the organisation overview.
+
+Each page reads one selector (dashboards/selectors.py) for a period given as
+`?period=week|month|quarter&date=YYYY-MM-DD`. Switching periods goes through htmx, which
+gets just the dashboard's partial back; a plain request (or a history restore) gets the
+whole page at the same address.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import ValidationError
+
+from accounts import rules
+from accounts.models import Membership, Team
+from dashboards import charts, selectors
+from dashboards.api import parse_period
+from salesmgmt.tenancy import org_view
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # A history restore wants the whole page, not the fragment the original request got.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _period(request: HttpRequest) -> tuple[str, date | None]:
+    try:
+        return parse_period(request.GET)
+    except ValidationError as exc:
+        raise BadRequest(str(exc.detail)) from exc
+
+
+def _render(request: HttpRequest, page: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    response = render(request, partial if _is_htmx(request) else page, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@org_view
+@require_GET
+def org_overview(request: Any) -> HttpResponse:
+    """Teams side by side against their cascaded goals (admins: all; managers: theirs)."""
+    org, me = request.org, request.membership
+    rules.require(rules.is_manager_or_admin(me))
+    kind, on = _period(request)
+    overview = selectors.org_overview(org, me, kind=kind, on=on)
+    context = {
+        "overview": overview,
+        "nav": overview.nav,
+        "charts": charts.overview_charts(overview),
+    }
+    return _render(
+        request, "dashboards/org_overview.html", "dashboards/_org_overview.html", context
+    )
+
+
+@org_view
+@require_GET
+def team_home(request: Any) -> HttpResponse:
+    """Open the dashboard of the person's own team if they manage it, else their first."""
+    me = request.membership
+    rules.require(rules.is_manager_or_admin(me))
+    teams = selectors.manageable_teams(me)
+    if not teams:
+        return render(request, "dashboards/no_team.html")
+    team = next((t for t in teams if t.pk == me.team_id), teams[0])
+    response = redirect("dashboards:team_dashboard", org_slug=request.org.slug, team_id=team.pk)
+    if request.GET:
+        response["Location"] += "?" + request.GET.urlencode()
+    return response
+
+
+@org_view
+@require_GET
+def team_dashboard(request: Any, team_id: int) -> HttpResponse:
+    """A team for a period: each member's goals, pace, activities, bottleneck and deals,
+    team totals, who needs attention, and the weekly, funnel and pipeline charts."""
+    org, me = request.org, request.membership
+    team = get_object_or_404(Team.objects.for_org(org), pk=team_id)
+    rules.require(rules.can_manage_team(me, team))
+    kind, on = _period(request)
+    page = selectors.team_dashboard_page(org, me, team, kind=kind, on=on)
+    context = {"page": page, "nav": page.nav, "charts": charts.team_charts(page.board)}
+    return _render(
+        request, "dashboards/team_dashboard.html", "dashboards/_team_dashboard.html", context
+    )
+
+
+@org_view
+@require_GET
+def member_dashboard(request: Any, user_id: int) -> HttpResponse:
+    """One person's numbers over time: for their managers, admins and themselves."""
+    org, me = request.org, request.membership
+    subject = get_object_or_404(
+        Membership.objects.for_org(org).select_related("user", "team"), user_id=user_id
+    )
+    rules.require(rules.can_view_member_numbers(me, subject))
+    kind, on = _period(request)
+    dashboard = selectors.member_dashboard(org, me, subject, kind=kind, on=on)
+    context = {
+        "dashboard": dashboard,
+        "nav": dashboard.nav,
+        "charts": charts.member_charts(dashboard),
+        "is_self": subject.user_id == me.user_id,
+        "can_open_team": rules.can_manage_team(me, subject.team_id),
+    }
+    return _render(
+        request, "dashboards/member_dashboard.html", "dashboards/_member_dashboard.html", context
+    )
