@@ -494,6 +494,19 @@ def apply_cascade_template(*, actor: Membership, template: CascadeTemplate, on: 
     """Create the template's goal for the `period_kind` period containing `on`, then split it."""
     rules.require(rules.is_org_admin(actor))
     period = periods.period_of(actor.organization, template.period_kind, on)
+    already = Goal.objects.for_org(actor.organization).filter(
+        metric=template.metric,
+        scope=template.scope,
+        team=template.team,
+        start=period.start,
+        end=period.last,
+        parent=None,
+    )
+    if already.exists():
+        raise DomainError(
+            _("This template was already applied to %(start)s to %(end)s.")
+            % {"start": period.start, "end": period.last}
+        )
     goal = create_goal(
         actor=actor,
         metric=template.metric,

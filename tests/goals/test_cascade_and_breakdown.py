@@ -186,3 +186,17 @@ def test_stale_version_is_a_conflict(org, admin, team, new_visits):
         services.update_goal(actor=admin, goal=goal, version=goal.version, target=14)
     goal.refresh_from_db()
     assert goal.target == 12
+
+
+def test_a_template_applies_once_per_period(org, admin, team, member, teammate, new_visits):
+    goal = _team_goal(admin, team, new_visits, 10, start=date(2026, 4, 1), end=date(2026, 4, 30))
+    services.cascade_goal(actor=admin, goal=goal, to="members")
+    template = services.save_cascade_template(
+        actor=admin, goal=goal, name="Monthly visits", to="members", strategy="weights"
+    )
+    made = services.apply_cascade_template(actor=admin, template=template, on=date(2026, 5, 10))
+    assert (made.start, made.end) == (date(2026, 5, 1), date(2026, 5, 31))
+    assert sum(c.target for c in made.children.all()) == made.target
+    with pytest.raises(DomainError):
+        services.apply_cascade_template(actor=admin, template=template, on=date(2026, 5, 20))
+    assert Goal.objects.filter(start=date(2026, 5, 1), parent=None).count() == 1
