@@ -589,9 +589,6 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
                 )
         return Response(self._fresh(deal))
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raise exceptions.MethodNotAllowed("PUT")
-
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.delete_deal(actor=self.membership, deal=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -279,6 +279,10 @@ QUERY_PARAMS: dict[str, Callable[[Cast], dict[str, Any]]] = {
         "from": "2026-01-01",
         "to": "2026-12-31",
     },
+    # deals: `team`'s numbers (its manager and members may see some of them)
+    "api:stats-pipeline": lambda cast: {"team": cast.team.pk},
+    "api:stats-forecast": lambda cast: {"team": cast.team.pk, "period": "quarter"},
+    "api:stats-deals": lambda cast: {"team": cast.team.pk},
 }
 
 # Kwargs that are not objects: their fixed value.

@@ -171,6 +171,32 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:activity-export", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:stats-activity", "GET"):              (401, N,   OK,   OK,   403,  OK,   N),
     ("api:stats-funnel", "GET"):                (401, N,   403,  OK,   403,  OK,   N),
+    # deals API: `deal_id` is member's deal in `team` (other_manager cannot see it: 404);
+    # customers are everyone's, stages the admins'; stats ask for `team`'s numbers
+    ("api:customer-list", "GET"):               (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:customer-list", "POST"):              (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:customer-detail", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:customer-detail", "PATCH"):           (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:customer-contacts", "POST"):          (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:stage-list", "GET"):                  (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:stage-list", "POST"):                 (401, N,   403,  403,  403,  CREATED, N),
+    ("api:stage-detail", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:stage-detail", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
+    ("api:deal-list", "GET"):                   (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:deal-list", "POST"):                  (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:deal-detail", "GET"):                 (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-detail", "PATCH"):               (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-detail", "DELETE"):              (401, N,   NO_CONTENT, 403, N, NO_CONTENT, N),
+    ("api:deal-move", "POST"):                  (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-history", "GET"):                (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-forecast", "POST"):              (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-notes", "GET"):                  (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:deal-notes", "POST"):                 (401, N,   CREATED, CREATED, N, CREATED, N),
+    ("api:deal-import", "POST"):                (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:deal-export", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:stats-pipeline", "GET"):              (401, N,   403,  OK,   403,  OK,   N),
+    ("api:stats-forecast", "GET"):              (401, N,   OK,   OK,   403,  OK,   N),
+    ("api:stats-deals", "GET"):                 (401, N,   OK,   OK,   403,  OK,   N),
 }
 # fmt: on
 
@@ -361,6 +387,19 @@ def _stage_changes(cast: Cast) -> dict[str, Any]:
     }
 
 
+def _api_new_deal(cast: Cast) -> dict[str, Any]:
+    """A deal the caller opens for themselves (the organisation's stages built first)."""
+    cast.object_value("stage_id")
+    return {"title": "Pilot line", "customer": cast.object_value("customer_id"), "amount": 500}
+
+
+def _api_deal_csv(cast: Cast) -> dict[str, Any]:
+    """A one-line deals import: the importer's own deal with a new customer."""
+    cast.object_value("stage_id")
+    text = "title,customer,amount\nPilot line,Hoshi KK,1200\n"
+    return {"file": SimpleUploadedFile("deals.csv", text.encode(), "text/csv")}
+
+
 # (URL name, method) -> Call. Rows not listed here send no payload and use OBJECT_KWARGS.
 REQUESTS: dict[tuple[str, str], Call] = {
     ("accounts:org_settings", "POST"): Call(_org_settings),
@@ -425,6 +464,21 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:activity-list", "POST"): Call(_new_activity),
     ("api:activity-detail", "PATCH"): Call(lambda c: {"quantity": 2}),
     ("api:activity-import", "POST"): Call(_activity_csv),
+    ("api:customer-list", "POST"): Call(lambda c: {"name": "Sakura KK", "industry": "Retail"}),
+    ("api:customer-detail", "PATCH"): Call(lambda c: {"name": "Kaede Trading KK"}),
+    ("api:customer-contacts", "POST"): Call(lambda c: {"name": "Ms Tanaka", "title": "Buyer"}),
+    ("api:stage-list", "POST"): Call(
+        lambda c: {"key": "demo", "name": "Demo", "order": 3, "probability": 40, "outcome": "open"}
+    ),
+    ("api:stage-detail", "PATCH"): Call(lambda c: {"name": "First contact", "probability": 5}),
+    ("api:deal-list", "POST"): Call(_api_new_deal),
+    ("api:deal-detail", "PATCH"): Call(lambda c: {"next_step": "Send the deck", "amount": "1200"}),
+    ("api:deal-move", "POST"): Call(lambda c: {"stage": "qualified"}),
+    ("api:deal-forecast", "POST"): Call(
+        lambda c: {"forecast_category": "commit", "note": "Signed letter of intent"}
+    ),
+    ("api:deal-notes", "POST"): Call(lambda c: {"body": "Called the buyer"}),
+    ("api:deal-import", "POST"): Call(_api_deal_csv),
     ("goals:goal_create", "POST"): Call(_new_team_goal),
     ("goals:goal_detail", "POST"): Call(_goal_edit),
     ("goals:goal_cascade", "POST"): Call(
