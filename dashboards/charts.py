@@ -110,7 +110,7 @@ def overview_charts(overview: OrgOverview) -> dict[str, dict[str, Any] | None]:
     for index, column in company:
         data: list[float | None] = []
         for row in overview.rows:
-            lines = row.cells[index]
+            lines = row.cells[index].lines
             data.append(round(lines[0].progress.attainment * 100, 1) if lines else None)
         if any(value is not None for value in data):
             series.append({"label": column.title, "data": data})

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Max, Q, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
@@ -252,7 +253,8 @@ def _pace(progress: Progress) -> float | None:
 
 
 def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Alert]:
-    """Who needs attention, most behind first, with the reason in words."""
+    """Who needs attention, with the reason in words: people behind pace first (the furthest
+    behind first), then people who logged nothing lately, then stale deals (most first)."""
     alerts: list[Alert] = []
     recent = periods.working_days(
         org, periods.Period(today - timedelta(days=14), today + timedelta(days=1))
@@ -261,10 +263,9 @@ def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Al
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
     )
     for member in members:
-        if member.pace is not None and member.pace < 0.95:
-            behind = [
-                line for line in member.goals if line.progress.status in ("behind", "at_risk")
-            ]
+        behind = [line for line in member.goals if line.progress.status in ("behind", "at_risk")]
+        # `pace` compares with the rounded expected-to-date; the goal's status decides.
+        if member.pace is not None and member.pace < 0.95 and behind:
             paces = [(line, _pace(line.progress)) for line in behind]
             words = "; ".join(
                 _("%(metric)s at %(pct)d%% of pace")
@@ -275,7 +276,7 @@ def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Al
             if member.bottleneck_text:
                 words = f"{words}; {member.bottleneck_text}" if words else member.bottleneck_text
             alerts.append(
-                Alert(member.user, "behind_pace", words or _("behind pace"), None, 1 - member.pace)
+                Alert(member.user, "behind_pace", words or _("behind pace"), None, 2 - member.pace)
             )
         if quiet_since and (member.last_activity is None or member.last_activity < quiet_since):
             alerts.append(
@@ -285,7 +286,7 @@ def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Al
                     _("no activity logged for %(n)d working days")
                     % {"n": NO_ACTIVITY_WORKING_DAYS},
                     member.last_activity,
-                    0.5,
+                    0.9,
                 )
             )
         if member.stale_deals:
@@ -293,9 +294,10 @@ def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Al
                 Alert(
                     member.user,
                     "stale_deals",
-                    _("%(n)d stale deal(s)") % {"n": member.stale_deals},
+                    ngettext("%(n)d stale deal", "%(n)d stale deals", member.stale_deals)
+                    % {"n": member.stale_deals},
                     None,
-                    0.2 + 0.05 * member.stale_deals,
+                    min(0.8, 0.2 + 0.05 * member.stale_deals),
                 )
             )
     return sorted(alerts, key=lambda a: (-a.severity, a.user.display_name))
@@ -354,8 +356,25 @@ class MemberLine:
 
 
 @dataclass(frozen=True)
+class Attention:
+    """One person in "who needs attention": their alerts, the most urgent first."""
+
+    user: User
+    alerts: list[Alert]
+
+
+def attention_by_person(alerts: list[Alert]) -> list[Attention]:
+    """The ranked alerts grouped per person, ranked by each person's most urgent alert."""
+    people: dict[int, Attention] = {}
+    for alert in alerts:
+        people.setdefault(alert.user.pk, Attention(alert.user, [])).alerts.append(alert)
+    return list(people.values())
+
+
+@dataclass(frozen=True)
 class TeamDashboardPage:
     board: TeamDashboard
+    attention: list[Attention]
     nav: PeriodNav
     teams: list[Team]  # the switcher
     columns: list[tuple[str, str]]  # activity types: (key, name), funnel order first
@@ -409,6 +428,7 @@ def team_dashboard_page(
     ]
     return TeamDashboardPage(
         board=board,
+        attention=attention_by_person(board.alerts),
         nav=period_nav(org, kind, board.period, on),
         teams=manageable_teams(actor),
         columns=columns,
@@ -606,11 +626,17 @@ class GoalColumn:
 
 
 @dataclass(frozen=True)
+class OverviewCell:
+    cascaded: bool  # under a company goal's column (else: the team's own goals)
+    lines: list[GoalLine]
+
+
+@dataclass(frozen=True)
 class OverviewRow:
     team: Team
     depth: int
     people: int  # active salespeople, sub-teams included
-    cells: list[list[GoalLine]]  # per column: this team's goals in it
+    cells: list[OverviewCell]  # one per column: this team's goals in it
     activities: list[int]  # per activity type column, sub-teams included
 
 
@@ -686,12 +712,12 @@ def org_overview(
     rows: list[OverviewRow] = []
     for team, depth in ordered:
         below = rules.descendants([team.pk], parent_of)
-        cells: list[list[GoalLine]] = [[] for _ in columns]
+        cells = [OverviewCell(column.goal is not None, []) for column in columns]
         for goal in goals:
             if goal.scope != Goal.Scope.TEAM or goal.team_id != team.pk:
                 continue
             index = column_of_parent.get(goal.parent_id or 0, other_column)
-            cells[index].append(lines[goal.pk])
+            cells[index].lines.append(lines[goal.pk])
         rows.append(
             OverviewRow(
                 team=team,

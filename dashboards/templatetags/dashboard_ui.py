@@ -30,6 +30,11 @@ ALERT_LABELS = {
     "no_activity": _("No activity"),
     "stale_deals": _("Stale deals"),
 }
+ALERT_BADGES = {
+    "behind_pace": "text-bg-danger",
+    "no_activity": "text-bg-warning",
+    "stale_deals": "text-bg-secondary",
+}
 PERIOD_LABELS = {"week": _("Week"), "month": _("Month"), "quarter": _("Quarter")}
 
 
@@ -46,6 +51,11 @@ def status_badge(status: str) -> str:
 @register.filter
 def alert_label(kind: str) -> str:
     return str(ALERT_LABELS.get(kind, kind))
+
+
+@register.filter
+def alert_badge(kind: str) -> str:
+    return ALERT_BADGES.get(kind, "text-bg-light")
 
 
 @register.filter

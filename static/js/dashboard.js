@@ -1,7 +1,8 @@
 // Dashboard pages: draw every <canvas data-chart="ID"> from the JSON that the page embeds
-// with json_script under that ID. The period tabs swap the dashboard with htmx, so charts
-// are drawn again after each swap (and after a history restore); the charts of swapped-out
-// canvases are destroyed. No inline scripts or styles: the CSP allows only files from 'self'.
+// with json_script under that ID (inside a <template>, see chartData). The period tabs
+// swap the dashboard with htmx, so charts are drawn again after each swap (and after a
+// history restore); the charts of swapped-out canvases are destroyed. No inline scripts
+// or styles: the CSP allows only files from 'self'.
 (function () {
   "use strict";
 
@@ -134,6 +135,19 @@
     });
   }
 
+  // The JSON sits in a <template> (htmx removes <script> elements from swapped content, and
+  // a template's content is out of its reach), or directly in the page.
+  function chartData(id) {
+    var source = document.getElementById(id);
+    if (!source) {
+      var holders = document.querySelectorAll("template.chart-data");
+      for (var i = 0; i < holders.length && !source; i += 1) {
+        source = holders[i].content.getElementById(id);
+      }
+    }
+    return source ? JSON.parse(source.textContent) : null;
+  }
+
   function drawAll() {
     if (typeof window.Chart === "undefined") {
       return;
@@ -143,8 +157,7 @@
       if (window.Chart.getChart(canvas)) {
         return;
       }
-      var source = document.getElementById(canvas.dataset.chart);
-      var data = source ? JSON.parse(source.textContent) : null;
+      var data = chartData(canvas.dataset.chart);
       var build = data && BUILDERS[data.kind];
       if (build) {
         charts.push(new window.Chart(canvas, build(data)));
@@ -152,10 +165,11 @@
     });
   }
 
-  // htmx keeps a copy of the page for the back button. Chart.js sizes canvases through
-  // their style attribute, which the CSP would refuse when htmx restores that copy, so the
-  // charts are taken down first (they are drawn again on restore).
-  function releaseAll() {
+  // htmx keeps a copy of the page for the back button and restores it as HTML, where the
+  // CSP refuses any style attribute. Chart.js sizes canvases through theirs, so the charts
+  // are taken down first (they are drawn again on restore); empty style attributes left
+  // behind by the browser on other elements go too.
+  function releaseAll(event) {
     charts.forEach(function (chart) {
       var canvas = chart.canvas;
       chart.destroy();
@@ -166,6 +180,10 @@
       }
     });
     charts = [];
+    var root = (event && event.detail && event.detail.historyElt) || document.body;
+    root.querySelectorAll("[style='']").forEach(function (element) {
+      element.removeAttribute("style");
+    });
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);
