@@ -37,8 +37,11 @@ from goals.selectors import (
     breakdown,
     days_off_for,
     progress_of,
+    target_for_day,
+    target_for_week,
 )
-from goals.services import allocate
+from goals.services import allocate, goal_scope
+from goals.sources import daily_values
 from salesmgmt import periods
 
 PERIOD_CHOICES = ("week", "month", "quarter")
@@ -756,3 +759,88 @@ def _tree_order(teams: list[Team], visible: frozenset[int] | set[int]) -> list[t
 
     walk(None, 0)
     return ordered
+
+
+# --- my day ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    goal: Goal
+    today_target: Decimal
+    today_done: Decimal
+    week_target: Decimal
+    week_done: Decimal
+
+
+@dataclass(frozen=True)
+class MyDayPanel:
+    targets: list[TargetLine]
+    deals_due: list[Deal]
+
+
+MY_DAY_DEALS = 10
+
+
+def my_day_panel(org: Organization, membership: Membership, today: date) -> MyDayPanel:
+    """Today's and this week's targets of the person's open goals with what is done so far
+    (from the rollup), and their open deals whose next step is due."""
+    goals = list(
+        Goal.objects.for_org(org)
+        .filter(
+            scope=Goal.Scope.USER,
+            user_id=membership.user_id,
+            start__lte=today,
+            end__gte=today,
+            closed_at=None,
+        )
+        .select_related("metric", "organization")
+        .prefetch_related("metric__activity_types")
+        .order_by("end", "id")
+    )
+    week = periods.week_of(org, today)
+    targets: list[TargetLine] = []
+    if goals:
+        days_off = days_off_for(org, goals)
+        first = min(max(week.start, g.start) for g in goals)
+        per_type_day: dict[tuple[int, date], int] = defaultdict(int)
+        if any(g.metric.source == Metric.Source.ACTIVITY for g in goals):
+            for row in (
+                DailyActivityCount.objects.for_org(org)
+                .filter(user_id=membership.user_id, date__gte=first, date__lte=today)
+                .values("type_id", "date")
+                .annotate(total=Sum("count"))
+                .order_by()
+            ):
+                per_type_day[(row["type_id"], row["date"])] += row["total"]
+        for goal in goals:
+            since = max(week.start, goal.start)
+            if goal.metric.source == Metric.Source.ACTIVITY:
+                type_ids = [t.pk for t in goal.metric.activity_types.all()]
+                values: dict[date, Decimal] = defaultdict(Decimal)
+                for (type_id, day), total in per_type_day.items():
+                    if type_id in type_ids and day >= since:
+                        values[day] += total
+            else:  # won deals, manual check-ins: their own source, one read per goal
+                values = defaultdict(
+                    Decimal, daily_values(goal.metric, goal_scope(goal), since, today)
+                )
+            targets.append(
+                TargetLine(
+                    goal=goal,
+                    today_target=target_for_day(goal, today, days_off=days_off),
+                    today_done=Decimal(values.get(today, 0)),
+                    week_target=target_for_week(goal, today, days_off=days_off),
+                    week_done=sum(values.values(), Decimal(0)),
+                )
+            )
+    deals_due = list(
+        deals_visible_to(membership)
+        .filter(
+            owner_id=membership.user_id,
+            stage__outcome=Stage.Outcome.OPEN,
+            next_step_date__lte=today,
+        )
+        .order_by("next_step_date", "id")[:MY_DAY_DEALS]
+    )
+    return MyDayPanel(targets=targets, deals_due=deals_due)

@@ -410,3 +410,71 @@ def test_the_navigation_links_managers_to_the_team_dashboard_and_admins_to_the_o
     assert overview not in managers
     assert team_home not in members
     assert overview not in members
+
+
+# --- my day ---------------------------------------------------------------------------------
+
+
+def _my_day(org):
+    return reverse("activities:my_day", kwargs={"org_slug": org.slug})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_my_day_shows_todays_and_this_weeks_targets_and_updates_them_on_a_log(
+    org, admin, member, metrics, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _goal(admin, metrics["new_visit"], user=member.user, target=210, title="April visits")
+        _log(member, date(2026, 4, 13), 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        drain_all(org_id=org.pk)
+    client = client_for(member)
+
+    panel = client.get(_my_day(org)).context["day_panel"]
+
+    (line,) = panel.targets
+    assert line.goal.title == "April visits"
+    assert (line.today_target, line.today_done) == (Decimal(10), Decimal(0))  # 210 / 21 days
+    assert (line.week_target, line.week_done) == (Decimal(50), Decimal(4))
+    # A real commit (transaction=True): the eager rollup runs before the view renders.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_my_day(org), {"type": "new_visit"}, **HTMX)
+    html = text(response)
+    assert 'id="my-day-targets"' in html
+    assert 'hx-swap-oob="true"' in html
+    (line,) = response.context["day_panel"].targets
+    assert (line.today_done, line.week_done) == (Decimal(1), Decimal(5))
+
+
+def test_my_day_lists_my_open_deals_whose_next_step_is_due(
+    org, member, teammate, metrics, client_for
+):
+    _deal(member, org, next_step_date=date(2026, 4, 14), title="Overdue call")
+    _deal(member, org, next_step_date=date(2026, 4, 15), title="Due today")
+    _deal(member, org, next_step_date=date(2026, 4, 20), title="Next week")
+    _deal(teammate, org, next_step_date=date(2026, 4, 1), title="Not mine")
+
+    response = client_for(member).get(_my_day(org))
+
+    due = [deal.title for deal in response.context["day_panel"].deals_due]
+    assert due == ["Overdue call", "Due today"]
+    assert 'data-testid="deals-due"' in text(response)
+
+
+def test_my_day_without_goals_or_due_deals_shows_no_panel(org, member, metrics, client_for):
+    html = text(client_for(member).get(_my_day(org)))
+    assert 'id="my-day-targets"' in html
+    assert "Your targets" not in html
+
+
+@pytest.mark.parametrize("goals", [1, 6])
+def test_my_day_query_count_does_not_grow_with_goals(
+    org, admin, member, metrics, goals, client_for, django_assert_max_num_queries
+):
+    for n in range(goals):
+        _goal(admin, metrics["new_visit"], user=member.user, target=10 + n)
+    client = client_for(member)
+    client.get(_my_day(org))
+    with django_assert_max_num_queries(22):
+        response = client.get(_my_day(org))
+    assert len(response.context["day_panel"].targets) == goals
