@@ -140,14 +140,25 @@ class DailyActivityCount(models.Model):
     Maintained only by `activities.rollup`, always recomputed from source.
     """
 
+    # No single-column indexes on the foreign keys: the composite indexes below serve every
+    # read, and each extra index slows the rebuild's bulk insert (see tests/bench/README.md).
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    type = models.ForeignKey(ActivityType, on_delete=models.CASCADE, related_name="+")
+    type = models.ForeignKey(
+        ActivityType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     date = models.DateField()
     count = models.PositiveIntegerField()  # sum of quantities
     entries = models.PositiveIntegerField()  # number of activity rows
