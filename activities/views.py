@@ -30,7 +30,7 @@ from activities.forms import (
     bind_with_defaults,
 )
 from activities.models import Activity, ActivityType
-from dashboards.selectors import my_day_panel
+from activities.my_day import build_my_day_panels
 from salesmgmt import periods
 from salesmgmt.celery import app as celery_app
 from salesmgmt.errors import DomainError, add_domain_error_to_form
@@ -82,7 +82,7 @@ def _my_day_context(request: Any) -> dict[str, Any]:
         "live": live,
         "freshness": selectors.freshness(org) if live else None,
         "latest": selectors.activities_visible_to(me).filter(user_id=me.user_id)[:LATEST_ON_MY_DAY],
-        "day_panel": my_day_panel(org, me, today),
+        **build_my_day_panels(org, me, today),
     }
 
 

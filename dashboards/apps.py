@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "Dashboards"
+
+    def ready(self) -> None:
+        from activities.my_day import MyDayPanel, register_my_day_panel
+        from dashboards.selectors import my_day_panel
+
+        # Today's and this week's targets, and deals whose next step is due, on "my day".
+        register_my_day_panel(
+            MyDayPanel(
+                name="day_panel", template="dashboards/_my_day_targets.html", build=my_day_panel
+            )
+        )
