@@ -92,3 +92,21 @@ def seed_demo_goals(*, org: Organization) -> None:
             title=f"{team.name}: new visits this month",
         )
         services.cascade_goal(actor=admin, goal=goal, to="members", strategy="even")
+    # People who sit directly in a team with sub-teams get a monthly goal of their own.
+    direct = (
+        Membership.objects.for_org(org)
+        .filter(team__children__isnull=False, role=Membership.Role.MEMBER, active=True)
+        .select_related("user")
+        .distinct()
+    )
+    for member in direct:
+        services.create_goal(
+            actor=admin,
+            metric=metrics["new_visit"],
+            scope=Goal.Scope.USER,
+            user=member.user,
+            start=month.start,
+            end=month.last,
+            target=Decimal(60),
+            title=f"New visits this month · {member.user.display_name}",
+        )
