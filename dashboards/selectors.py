@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum, prefetch_related_objects
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,10 +31,9 @@ from activities.selectors import (
 )
 from deals.models import Deal, Stage
 from deals.selectors import deals_visible_to, with_staleness
-from goals.models import Goal, Metric
+from goals.models import Goal, GoalPeriodActual, Metric
 from goals.selectors import (
     Progress,
-    breakdown,
     days_off_for,
     progress_of,
     target_for_day,
@@ -46,6 +45,7 @@ from salesmgmt import periods
 
 PERIOD_CHOICES = ("week", "month", "quarter")
 NO_ACTIVITY_WORKING_DAYS = 3
+ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,45 @@ class TeamDashboard:
     weekly_trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]]
     funnel: list[tuple[str, str, int, float | None]]  # key, name, count, conversion
     pipeline: list[tuple[str, int, Decimal]]  # stage name, count, amount
+    days_off: set[date] = field(default_factory=set)  # covering every goal shown
+
+
+class TargetSplitter:
+    """A goal's target split into `grain` parts (clipped to the goal) along working days,
+    summing exactly: the split `goals.selectors.breakdown` makes, without its reads.
+
+    The working-day weights depend only on the goal's dates, so cascaded goals (the same
+    dates, one per person) count their days once.
+    """
+
+    def __init__(self, org: Organization, days_off: set[date]) -> None:
+        self.org = org
+        self.days_off = days_off
+        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
+
+    def split(self, goal: Goal, grain: str) -> tuple[list[periods.Period], list[Decimal]]:
+        key = (goal.start, goal.end, grain)
+        if key not in self._weights:
+            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
+            parts = periods.split(self.org, whole, grain)
+            weights = [
+                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
+            ]
+            if sum(weights) == 0:
+                weights = [Decimal(len(part.days())) for part in parts]
+            self._weights[key] = (parts, weights)
+        parts, weights = self._weights[key]
+        return parts, allocate(goal.target, weights, goal.metric.quantum)
+
+    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
+        """The part of the goal's target that falls in `period` (whole parts of `grain`)."""
+        if period.start <= goal.start and goal.end < period.end:
+            return goal.target
+        parts, targets = self.split(goal, grain)
+        return sum(
+            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
+            Decimal(0),
+        )
 
 
 def team_dashboard(
@@ -107,13 +146,23 @@ def team_dashboard(
     period = periods.period_of(org, kind, day)
     today = periods.today(org)
     scope = team_and_descendant_ids(org, team)
+    # Each person's latest day with activity: one backward step of the (org, user, date) index.
+    latest = (
+        DailyActivityCount.objects.for_org(org)
+        .filter(user_id=OuterRef("user_id"), date__lte=today)
+        .order_by("-date")
+        .values("date")[:1]
+    )
     memberships = list(
         Membership.objects.for_org(org)
         .filter(team_id__in=scope, active=True, role=Membership.Role.MEMBER)
         .select_related("user", "team")
+        .annotate(latest_activity=Subquery(latest))
         .order_by("user__name", "user_id")
     )
-    rows = {m.user_id: MemberRow(membership=m) for m in memberships}
+    rows = {
+        m.user_id: MemberRow(membership=m, last_activity=m.latest_activity) for m in memberships
+    }
     user_ids = list(rows)
 
     # Activities by member and type over the period (the daily rollup).
@@ -136,15 +185,6 @@ def team_dashboard(
             rows[row["user_id"]].activities[row["type__key"]] = row["total"]
     for key, activity_type in types.items():
         type_names.setdefault(key, activity_type.name)
-    last_seen = (
-        DailyActivityCount.objects.for_org(org)
-        .filter(user_id__in=user_ids, date__lte=today)
-        .values("user_id")
-        .annotate(last=Max("date"))
-        .order_by()
-    )
-    for seen in last_seen:
-        rows[seen["user_id"]].last_activity = seen["last"]
 
     # Funnel stages and each member's bottleneck against the team median.
     ordered_types = list(types.values())
@@ -171,10 +211,18 @@ def team_dashboard(
         .filter(
             Q(scope=Goal.Scope.USER, user_id__in=user_ids) | Q(scope=Goal.Scope.TEAM, team=team)
         )
-        .select_related("metric", "progress_row", "organization")
+        .select_related("metric", "progress_row")
         .order_by("start", "id")
     )
-    days_off = days_off_for(org, goals)
+    for goal in goals:
+        goal.organization = org  # progress_of reads the calendar from it: no join needed
+    # One read of holidays and days off covering every goal and the alerts' last two weeks.
+    window = periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1))
+    if goals:
+        first = min(window.start, *(g.start for g in goals))
+        last = max(window.end, *(g.end + timedelta(days=1) for g in goals))
+        window = periods.Period(first, last)
+    days_off = periods.org_days_off(org, window)
     team_goals: list[GoalLine] = []
     for goal in goals:
         line = GoalLine(goal, progress_of(goal, today=today, days_off=days_off))
@@ -216,12 +264,24 @@ def team_dashboard(
         .order_by("stage__order")
     )
 
-    # Weekly attainment of each of the team's own goals (targets along working days).
+    # Weekly attainment of each of the team's own goals: the week's share of the target (split
+    # along working days as `goals.selectors.breakdown` does) and the week's stored actual.
+    stored = {
+        (row.goal_id, row.period_start): row.actual
+        for row in GoalPeriodActual.objects.filter(
+            goal__in=[line.goal for line in team_goals],
+            grain=GoalPeriodActual.Grain.WEEK,
+            period_start__gte=period.start,
+            period_start__lt=period.end,
+        )
+    }
+    splitter = TargetSplitter(org, days_off)
     trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
     for line in team_goals:
+        parts, targets = splitter.split(line.goal, "week")
         weeks = [
-            (part.start, part.target, part.actual)
-            for part in breakdown(line.goal, "week")
+            (part.start, target, stored.get((line.goal.pk, part.start), Decimal(0)))
+            for part, target in zip(parts, targets, strict=True)
             if period.start <= part.start < period.end
         ]
         trend.append((line, weeks))
@@ -235,10 +295,11 @@ def team_dashboard(
         type_names=type_names,
         totals=dict(totals),
         team_goals=team_goals,
-        alerts=_alerts(org, member_rows, today),
+        alerts=_alerts(org, member_rows, today, days_off),
         weekly_trend=trend,
         funnel=[(s.type, s.name, s.count, s.conversion) for s in team_stages],
         pipeline=[(r["stage__name"], r["n"], r["amount"] or Decimal(0)) for r in pipeline_rows],
+        days_off=days_off,
     )
 
 
@@ -255,12 +316,16 @@ def _pace(progress: Progress) -> float | None:
     return None
 
 
-def _alerts(org: Organization, members: list[MemberRow], today: date) -> list[Alert]:
+def _alerts(
+    org: Organization, members: list[MemberRow], today: date, days_off: set[date]
+) -> list[Alert]:
     """Who needs attention, with the reason in words: people behind pace first (the furthest
     behind first), then people who logged nothing lately, then stale deals (most first)."""
     alerts: list[Alert] = []
     recent = periods.working_days(
-        org, periods.Period(today - timedelta(days=14), today + timedelta(days=1))
+        org,
+        periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1)),
+        days_off,
     )
     quiet_since = (
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
@@ -402,7 +467,6 @@ def team_dashboard_page(
     board = team_dashboard(org, team, kind=kind, on=on)
     goals = [line.goal for row in board.members for line in row.goals]
     prefetch_related_objects([goal.metric for goal in goals], "activity_types")
-    days_off = days_off_for(org, goals)
     grain = "week" if kind == "week" else "month"
     funnel_keys = [key for key, _name, _count, _conversion in board.funnel]
     others = sorted(
@@ -412,7 +476,7 @@ def team_dashboard_page(
 
     lines: list[MemberLine] = []
     team_targets: dict[str, Decimal] = defaultdict(Decimal)
-    shares = _ShareCache(org, days_off)
+    shares = TargetSplitter(org, board.days_off)
     for row in board.members:
         targets: dict[str, Decimal] = defaultdict(Decimal)
         for line in row.goals:
@@ -442,40 +506,6 @@ def team_dashboard_page(
         stale_deals=sum(row.stale_deals for row in board.members),
         overdue_next_steps=sum(row.overdue_next_steps for row in board.members),
     )
-
-
-class _ShareCache:
-    """A goal's target share of a period, split as `goals.selectors.breakdown` splits it:
-    into `grain` parts (clipped to the goal) weighted by working days, summing exactly.
-
-    The working-day weights depend only on the goal's dates, so cascaded goals (same
-    dates, one per member) count their days once.
-    """
-
-    def __init__(self, org: Organization, days_off: set[date]) -> None:
-        self.org = org
-        self.days_off = days_off
-        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
-
-    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
-        if period.start <= goal.start and goal.end < period.end:
-            return goal.target
-        key = (goal.start, goal.end, grain)
-        if key not in self._weights:
-            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
-            parts = periods.split(self.org, whole, grain)
-            weights = [
-                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
-            ]
-            if sum(weights) == 0:
-                weights = [Decimal(len(part.days())) for part in parts]
-            self._weights[key] = (parts, weights)
-        parts, weights = self._weights[key]
-        targets = allocate(goal.target, weights, goal.metric.quantum)
-        return sum(
-            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
-            Decimal(0),
-        )
 
 
 # --- a member over time ----------------------------------------------------------------------

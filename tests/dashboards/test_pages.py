@@ -299,6 +299,27 @@ def test_the_team_page_runs_the_same_queries_for_5_and_50_members(
     assert counts[0] == counts[1]
 
 
+def test_the_weekly_trend_and_last_activity_are_the_goal_breakdown_and_the_rollup(
+    org, member, teammate, busy_team
+):
+    from dashboards.selectors import team_dashboard
+    from goals.selectors import breakdown
+
+    board = team_dashboard(org, busy_team, kind="month", on=date(2026, 4, 15))
+    ((line, weeks),) = board.weekly_trend
+    expected = [
+        (row.start, row.target, row.actual)
+        for row in breakdown(line.goal, "week")
+        if date(2026, 4, 1) <= row.start < date(2026, 5, 1)
+    ]
+    assert weeks == expected
+    assert sum(actual for _week, _target, actual in weeks) == 22  # new visits: 20 + 2
+    assert {row.user.pk: row.last_activity for row in board.members} == {
+        member.user_id: date(2026, 4, 10),
+        teammate.user_id: date(2026, 4, 10),
+    }
+
+
 # --- a member over time ---------------------------------------------------------------------
 
 
