@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 MANAGER_EMAIL = "manager1@demo.example"
 REP_EMAIL = "rep01@demo.example"
 PHONE = {"width": 390, "height": 844}
+GOAL_TITLE = "Browser-test visits"  # a goal of the salesperson's own, added by the test
 
 # Every chart canvas on the page: drawn by Chart.js and laid out with a non-zero size.
 CHARTS_STATE = """() => Array.from(document.querySelectorAll("canvas[data-chart]")).map((c) => ({
@@ -135,7 +136,7 @@ def test_the_demo_manager_reads_the_team_dashboard_and_switches_periods(
 
 
 def _give_a_goal_for_this_month(email: str, *, title: str) -> None:
-    """A personal new-visit goal (the demo's Tokyo Sales people have none of their own)."""
+    """A personal new-visit goal with a title of its own (whatever goals the demo gives)."""
     from accounts.models import Membership
     from goals import services as goal_services
     from goals.models import Metric
@@ -191,14 +192,14 @@ def test_a_demo_salesperson_logs_an_activity_from_my_day_and_sees_the_count_chan
 
     page, log = browser_page
     base = live_server.url
-    _give_a_goal_for_this_month(REP_EMAIL, title="Visits this month")
+    _give_a_goal_for_this_month(REP_EMAIL, title=GOAL_TITLE)
     sign_in(page, base, REP_EMAIL)
 
     page.get_by_role("link", name="My day").click()
     page.wait_for_url(f"{base}/o/demo/activities/")
     count = page.get_by_test_id("count-new_visit")
     before = int(count.inner_text())
-    target = page.get_by_test_id("target-row").filter(has_text="Visits this month")
+    target = page.get_by_test_id("target-row").filter(has_text=GOAL_TITLE)
     done_today = target.get_by_test_id("today-done")
     done_before = int(done_today.inner_text())
     shot(page, "07-my-day-before")
