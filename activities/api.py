@@ -378,6 +378,30 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+def read_csv_upload(request: Request) -> bytes:
+    """The CSV of an import request: a multipart `file` or a raw text/csv body, at most 2 MB.
+
+    A declared length over the limit is refused before the body is read at all.
+    """
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge()
+    content = request.data
+    if isinstance(content, bytes):
+        return content
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise serializers.ValidationError(
+            {"file": [_("Upload a CSV file as `file`, or send the CSV as text/csv.")]}
+        )
+    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge()
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge()
+    return bytes(data)
+
+
 class ActivityImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=gettext_lazy("CSV with columns user_email,type,occurred_at,quantity,note.")
@@ -514,21 +538,7 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
         parser_classes=[parsers.MultiPartParser, CSVTextParser],
     )
     def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge()  # refuse before the body is read at all
-        content = request.data
-        if not isinstance(content, bytes):
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise serializers.ValidationError(
-                    {"file": [_("Upload a CSV file as `file`, or send the CSV as text/csv.")]}
-                )
-            if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-                raise PayloadTooLarge()
-            content = upload.read(MAX_IMPORT_BYTES + 1)
-            if len(content) > MAX_IMPORT_BYTES:
-                raise PayloadTooLarge()
+        content = read_csv_upload(request)
         result = services.import_activities(actor=self.membership, content=content)
         body = ActivityImportResultSerializer(result).data
         if result.created:

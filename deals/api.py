@@ -36,13 +36,7 @@ from rest_framework.views import APIView
 from accounts import rules
 from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
 from accounts.models import Membership, Organization, Team, User
-from activities.api import (
-    MAX_IMPORT_BYTES,
-    MULTIPART_OVERHEAD,
-    CSVRenderer,
-    CSVTextParser,
-    PayloadTooLarge,
-)
+from activities.api import CSVRenderer, CSVTextParser, read_csv_upload
 from deals import csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
@@ -698,21 +692,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         parser_classes=[parsers.MultiPartParser, CSVTextParser],
     )
     def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge()  # refuse before the body is read at all
-        content = request.data
-        if not isinstance(content, bytes):
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise serializers.ValidationError(
-                    {"file": [_("Upload a CSV file as `file`, or send the CSV as text/csv.")]}
-                )
-            if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-                raise PayloadTooLarge()
-            content = upload.read(MAX_IMPORT_BYTES + 1)
-            if len(content) > MAX_IMPORT_BYTES:
-                raise PayloadTooLarge()
+        content = read_csv_upload(request)
         result = csv_io.import_deals(actor=self.membership, content=content)
         body = DealImportResultSerializer(result).data
         if result.created:
