@@ -5,44 +5,22 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
-from django.db import OperationalError
-
 from accounts.models import Organization
 from activities import rollup
 from activities.models import DirtyBucket
 from salesmgmt import periods
+from salesmgmt.tasks import retrying_task
 
 log = logging.getLogger(__name__)
 
-# Transient database trouble (OperationalError) is retried with backoff and jitter;
-# anything else (a bug, bad data) fails at once and is logged by Celery.
-RETRY_ON = (OperationalError,)
 
-
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@retrying_task
 def drain_dirty_buckets_task(org_id: int) -> int:
     """Recompute every dirty bucket of one organisation from source."""
     return rollup.drain_all(org_id=org_id)
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@retrying_task
 def drain_all_dirty_buckets_task() -> int:
     """Every minute: drain leftovers (broker was down, a worker died mid-task)."""
     total = 0
@@ -54,15 +32,7 @@ def drain_all_dirty_buckets_task() -> int:
     return total
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=RETRY_ON,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@retrying_task
 def reconcile_open_periods_task() -> None:
     """Nightly: rebuild every organisation's current and previous month from source."""
     for org in Organization.objects.all():

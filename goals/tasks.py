@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
 from accounts.models import Organization
 from goals import services
 from goals.models import Goal
+from salesmgmt.tasks import retrying_task
 
 
-@shared_task(
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@retrying_task
 def refresh_goal_progress_task(goal_ids: list[int]) -> int:
     """Recompute the stored progress of these goals from their sources."""
     return services.refresh_progress(goal_ids=goal_ids)
