@@ -160,11 +160,18 @@ STORAGES = {
 # In development (and tests) WhiteNoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Throttle counters live in process memory: a Redis outage must never fail a write.
+# API throttle counters live in process memory: a Redis outage must never fail a write.
+# Security limits (password resets, imports) count in the database, shared by every process
+# (salesmgmt.ratelimit); migration accounts 0005 creates its table.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "salesmgmt",
+    },
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "salesmgmt_throttle",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
 

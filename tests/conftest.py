@@ -76,10 +76,14 @@ def _eager_tasks_unless_real_broker(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
-    from django.core.cache import cache
+def _fast_and_isolated(request, settings, tmp_path):
+    from django.core.cache import cache, caches
 
     cache.clear()  # throttle counters live in the process cache; ids repeat across tests
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        # The database cache outlives a transactional test (flush leaves its table alone).
+        request.getfixturevalue("transactional_db")
+        caches["throttle"].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
