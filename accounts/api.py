@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from knox.models import AuthToken
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts import rules, selectors, services
 from accounts.backends import canonical_username
-from accounts.models import Membership, Organization, Team, User
+from accounts.models import Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin
 
 # --- auth -------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class TokenLoginView(APIView):
                 {"detail": _("Unable to sign in with these credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        instance, token = AuthToken.objects.create(user=user)
+        instance, token = services.issue_api_token(user=user)
         return Response({"token": token, "expiry": instance.expiry})
 
 
@@ -85,22 +86,37 @@ class MembershipBriefSerializer(serializers.Serializer):
 
 class MeSerializer(serializers.ModelSerializer):
     memberships = serializers.SerializerMethodField()
+    language = serializers.CharField(source="locale", read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "name", "memberships"]
+        fields = ["id", "username", "email", "name", "language", "memberships"]
 
     @extend_schema_field(MembershipBriefSerializer(many=True))
     def get_memberships(self, user: User) -> list[dict[str, Any]]:
         return list(MembershipBriefSerializer(selectors.memberships_of(user), many=True).data)
 
 
+class MeUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    language = serializers.ChoiceField(
+        source="locale", required=False, choices=[code for code, _label in settings.LANGUAGES]
+    )
+
+
 class MeView(APIView):
-    """The signed-in user and their organisations."""
+    """The signed-in user and their organisations; PATCH changes their own name and language."""
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    def patch(self, request: Request) -> Response:
+        data = MeUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.update_profile(user=cast(User, request.user), **data.validated_data)
+        return Response(MeSerializer(user).data)
 
 
 # --- the organisation -------------------------------------------------------------------
@@ -223,7 +239,11 @@ class TeamViewSet(OrgScopedAPIMixin, viewsets.ModelViewSet):
 class MemberSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="user_id", read_only=True)
     email = serializers.EmailField(source="user.email")
-    name = serializers.CharField(source="user.name", required=False, allow_blank=True)
+    # Read: the person as this organisation shows them (see Membership.display_name).
+    # Write: the name to put in the invitation (or on the new account of an owned address).
+    name = serializers.CharField(
+        source="display_name", required=False, allow_blank=True, max_length=150
+    )
     team = OrgScopedPrimaryKeyField(model=Team, allow_null=True, required=False)
     password = serializers.CharField(
         write_only=True, required=False, allow_blank=True, trim_whitespace=False
@@ -295,7 +315,7 @@ class MemberViewSet(
         result = services.add_member(
             actor=self.membership,
             email=values["user"]["email"],
-            name=values.get("user", {}).get("name", ""),
+            name=values.get("display_name", ""),
             role=values.get("role", Membership.Role.MEMBER),
             team=values.get("team"),
             password=values.get("password") or None,
@@ -319,3 +339,70 @@ class MemberViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
         return self.partial_update(request, *args, **kwargs)
+
+
+# --- verified e-mail domains --------------------------------------------------------------
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    domain = serializers.CharField(max_length=253)  # the service normalises, then validates
+    verified = serializers.BooleanField(source="is_verified", read_only=True)
+    record_name = serializers.CharField(read_only=True)
+    record_value = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = OrganizationDomain
+        fields = [
+            "id",
+            "domain",
+            "verified",
+            "verified_at",
+            "method",
+            "record_name",
+            "record_value",
+            "last_checked_at",
+            "created_at",
+        ]
+        read_only_fields = ["verified_at", "method", "last_checked_at", "created_at"]
+
+
+class DomainViewSet(
+    OrgScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The organisation's e-mail domains (admins only). Verify publishes nothing: it checks
+    the DNS TXT record `record_name` for `record_value`."""
+
+    serializer_class = DomainSerializer
+    lookup_url_kwarg = "domain_id"
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[OrganizationDomain]:
+        if self.is_schema_generation:
+            return OrganizationDomain.objects.none()
+        return selectors.domains_of(self.org)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        rules.require(rules.can_manage_domains(self.membership))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = DomainSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = services.add_domain(actor=self.membership, domain=data.validated_data["domain"])
+        return Response(DomainSerializer(added).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.remove_domain(actor=self.membership, domain=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=DomainSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Look the TXT record up now; 400 saying why when it is not (yet) there."""
+        domain = services.verify_domain(actor=self.membership, domain=self.get_object())
+        return Response(DomainSerializer(domain).data)

@@ -77,7 +77,10 @@ class MemberAddForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to send an invitation by e-mail instead."),
+        help_text=_(
+            "Only for a new address on one of the organisation's verified domains. "
+            "Leave empty to send an invitation by e-mail: the person chooses their own password."
+        ),
     )
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any):
@@ -143,3 +146,18 @@ class AcceptInvitationForm(forms.Form):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return cleaned
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        help_text=_("The part of your people's e-mail addresses after the @, e.g. example.com."),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "locale"]
+        labels = {"name": _("Your name"), "locale": _("Language")}

@@ -38,9 +38,20 @@ def validate_country(value: str) -> None:
         )
 
 
+def random_user_id() -> int:
+    """A user id that says nothing about when (or whether) an account was created.
+
+    Sequential ids would let an admin who adds an address compare the id they get back with
+    a fresh one and learn that the address already had an account elsewhere. Ids stay
+    integers (the API contract) and below 2**53, so JavaScript clients read them exactly.
+    """
+    return secrets.randbelow(2**53 - 2**32) + 2**32
+
+
 class User(AbstractUser):
     """A person who can log in; belongs to organisations through memberships."""
 
+    id = models.BigIntegerField(primary_key=True, default=random_user_id, editable=False)
     email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(_("display name"), max_length=150, blank=True)
     locale = models.CharField(
@@ -77,6 +88,25 @@ class User(AbstractUser):
 
     def rotate_session_stamp(self) -> None:
         self.session_stamp = secrets.token_hex(16)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new password also signs the account out of every other session and token.
+
+        This is an invariant of the account, not a flow of one page: a password set by the
+        change form, a reset link, an invitation, the admin site or `changepassword` must all
+        end what the old password opened. (`_password` is set by `set_password` until saved.)
+        """
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
+        if password_changed:
+            self.rotate_session_stamp()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "session_stamp" not in update_fields:
+                kwargs["update_fields"] = [*update_fields, "session_stamp"]
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken
+
+            AuthToken.objects.filter(user=self).delete()
 
 
 class Organization(models.Model):
@@ -144,6 +174,15 @@ class Organization(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def domains_verified(self) -> list[str]:
+        """The e-mail domains this organisation has proven it controls."""
+        return list(
+            OrganizationDomain.objects.for_org(self)
+            .filter(verified_at__isnull=False)
+            .order_by("domain")
+            .values_list("domain", flat=True)
+        )
 
 
 class Team(OrgScopedModel):
@@ -224,6 +263,29 @@ class Membership(OrgScopedModel):
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
 
+    @property
+    def display_name(self) -> str:
+        """The person as this organisation shows them.
+
+        Until they accept this organisation's invitation, that is the name its admin typed
+        (or the address): the account's own name may have been chosen elsewhere, and showing
+        it would tell this organisation that the address has an account.
+        """
+        # Annotated by accounts.selectors.members_of (None once joined); else looked up.
+        pending_name: str | None = getattr(self, "pending_invitation_name", "?")
+        if pending_name == "?":
+            pending_name = (
+                None
+                if self.active
+                else self.invitations.pending()
+                .order_by("-created_at")
+                .values_list("name", flat=True)
+                .first()
+            )
+        if pending_name is not None:
+            return pending_name or self.user.email
+        return self.user.display_name
+
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -248,6 +310,10 @@ class Invitation(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     email = models.EmailField(_("email address"))
+    # The name the inviting admin typed: shown in this organisation only while the invitation
+    # is pending, and offered to the person when they accept. Never written to the account,
+    # so one organisation's name for someone never shows in another.
+    name = models.CharField(_("name"), max_length=150, blank=True)
     role = models.CharField(max_length=10, choices=Membership.Role.choices)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
@@ -324,3 +390,77 @@ class DayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+def normalize_domain(value: str) -> str:
+    """A domain as stored and compared: lower case, IDNA (punycode), no trailing dot."""
+    value = (value or "").strip().rstrip(".").lower()
+    try:
+        return value.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValidationError(_("Enter a valid domain name."), code="invalid") from exc
+
+
+def email_domain(email: str) -> str:
+    """The normalised domain part of an e-mail address ('' when there is none)."""
+    _local, at, domain = (email or "").rpartition("@")
+    if not at:
+        return ""
+    try:
+        return normalize_domain(domain)
+    except ValidationError:
+        return ""
+
+
+class OrganizationDomain(OrgScopedModel):
+    """An e-mail domain an organisation has proven it controls.
+
+    Only for addresses on a verified domain may an admin create an account with a password;
+    every other address joins by an invitation its owner accepts. Proof is a DNS TXT record
+    `_salesmgmt.<domain>` holding the token (checked by the app), or the site operator's word
+    (`manage.py verifydomain`, `createorg --domain`).
+    """
+
+    class Method(models.TextChoices):
+        DNS = "dns", _("DNS TXT record")
+        OPERATOR = "operator", _("Site operator")
+
+    RECORD_PREFIX = "_salesmgmt"
+
+    domain = models.CharField(
+        _("domain"),
+        max_length=253,
+        validators=[
+            RegexValidator(
+                r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                r"[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+                _("Enter a valid domain name such as example.com."),
+            )
+        ],
+    )
+    token = models.CharField(max_length=64, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint("organization", "domain", name="org_domain_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.RECORD_PREFIX}.{self.domain}"
+
+    @property
+    def record_value(self) -> str:
+        return f"salesmgmt-domain-verification={self.token}"

@@ -106,6 +106,11 @@ def can_administer_members(actor: Membership) -> bool:
     return bool(is_org_admin(actor))
 
 
+def can_manage_domains(actor: Membership) -> bool:
+    """Only admins list, verify and remove the organisation's e-mail domains."""
+    return bool(is_org_admin(actor))
+
+
 # --- activities (duck-typed: accounts imports no other app) ------------------------------
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from accounts.models import Invitation, Membership, Organization, Team, User
+from accounts.models import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationDomain,
+    Team,
+    User,
+    email_domain,
+)
 from accounts.rules import descendants
 
 
@@ -74,18 +83,28 @@ def members_of(
     role: str = "",
     status: str = "",
 ) -> QuerySet[Membership]:
-    """The member directory: filterable by name/e-mail, team, role and status."""
+    """The member directory: filterable by name/e-mail, team, role and status.
+
+    Someone invited but not joined yet is shown (and found) by the name this organisation
+    typed in its invitation, never by the name their account may carry elsewhere.
+    """
     pending = Invitation.objects.filter(membership=OuterRef("pk")).pending()
     qs = (
         Membership.objects.for_org(org)
         .select_related("user", "team")
-        .annotate(invited=Exists(pending))
-        .order_by("user__name", "user__username")
+        .annotate(
+            invited=Exists(pending),
+            pending_invitation_name=Subquery(pending.order_by("-created_at").values("name")[:1]),
+        )
+        # Sorted by the name shown, so a hidden name cannot be read off the order.
+        .annotate(shown_name=Coalesce("pending_invitation_name", "user__name"))
+        .order_by("shown_name", "user__email")
     )
     if search:
+        joined = Q(pending_invitation_name__isnull=True)
         qs = qs.filter(
-            Q(user__name__icontains=search)
-            | Q(user__username__icontains=search)
+            (joined & (Q(user__name__icontains=search) | Q(user__username__icontains=search)))
+            | Q(pending_invitation_name__icontains=search)
             | Q(user__email__icontains=search)
         )
     if team is not None:
@@ -108,3 +127,20 @@ def eligible_managers(org: Organization) -> QuerySet[User]:
         memberships__active=True,
         memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
     ).order_by("name", "username")
+
+
+def domains_of(org: Organization) -> QuerySet[OrganizationDomain]:
+    """The organisation's e-mail domains, verified or waiting for their DNS record."""
+    return OrganizationDomain.objects.for_org(org).order_by("domain")
+
+
+def organization_owns_address(org: Organization, email: str) -> bool:
+    """Whether `email` is on a domain the organisation has verified it controls."""
+    domain = email_domain(email)
+    if not domain:
+        return False
+    return (
+        OrganizationDomain.objects.for_org(org)
+        .filter(domain=domain, verified_at__isnull=False)
+        .exists()
+    )

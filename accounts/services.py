@@ -7,10 +7,11 @@ nothing half-written; e-mail goes out only after the commit.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -23,8 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from accounts import rules
-from accounts.models import DayOff, Invitation, Membership, Organization, Team, User
+from accounts import dns, rules, selectors
+from accounts.audit import record_event
+from accounts.models import (
+    DayOff,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationDomain,
+    Team,
+    User,
+    normalize_domain,
+)
 from accounts.signals import organization_defaults_requested
 from salesmgmt.errors import DomainError
 
@@ -58,10 +69,14 @@ def create_organization(
     admin_email: str,
     admin_password: str | None = None,
     admin_name: str = "",
+    domains: Iterable[str] = (),
     **org_settings: Any,
 ) -> tuple[Organization, bool]:
     """Create an organisation with its defaults and first admin; a known slug is left as is.
 
+    Run by the site operator (`createorg`, the demo), who vouches for `domains`: they are
+    recorded as verified. An existing account made admin here keeps its password, and is
+    signed out of its tokens and other sessions (it just gained an organisation).
     Returns (organisation, created). Re-running with the same slug creates nothing new
     except defaults that later versions of the product added.
     """
@@ -71,14 +86,18 @@ def create_organization(
         org = Organization(slug=slug, name=name, **org_settings)
         org.full_clean()
         org.save()
+    for domain in domains:
+        verify_domain_as_operator(org=org, domain=domain)
     admin_user = User.objects.filter(email__iexact=admin_email).first()
     if admin_user is None:
         admin_user = _new_user(email=admin_email, name=admin_name, password=admin_password)
-    Membership.objects.get_or_create(
+    _membership, joined = Membership.objects.get_or_create(
         organization=org,
         user=admin_user,
         defaults={"role": Membership.Role.ADMIN, "active": True},
     )
+    if joined and not admin_user._state.adding:
+        revoke_user_access(user=admin_user)
     provision_organization_defaults(org=org)
     return org, created
 
@@ -131,11 +150,161 @@ def _new_user(*, email: str, name: str = "", password: str | None = None) -> Use
 
 
 def revoke_user_access(*, user: User) -> None:
-    """Sign the user out everywhere: every browser session and every API token."""
+    """Sign the user out everywhere: every browser session and every API token.
+
+    A page that wants to keep the caller's own session calls
+    `django.contrib.auth.update_session_auth_hash` afterwards.
+    """
     user.rotate_session_stamp()
     user.save(update_fields=["session_stamp"])
     AuthToken.objects.filter(user=user).delete()
     security_log.info("access revoked for user=%s", user.pk)
+
+
+@transaction.atomic
+def issue_api_token(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for `user`; the oldest live ones go so at most the limit stay live.
+
+    knox enforces TOKEN_LIMIT_PER_USER only in its own login view; ours calls this instead.
+    Evicting the oldest (rather than refusing) keeps a person who signs in from a new device
+    working, like sessions do; expired tokens are cleared on the way.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one issuer at a time
+    now = timezone.now()
+    AuthToken.objects.filter(user=user, expiry__lt=now).delete()
+    limit = cast(int, settings.REST_KNOX.get("TOKEN_LIMIT_PER_USER") or 0)
+    if limit:
+        live = AuthToken.objects.filter(user=user).order_by("-created")
+        stale = list(live.values_list("pk", flat=True)[limit - 1 :])
+        if stale:
+            AuthToken.objects.filter(pk__in=stale).delete()
+    return AuthToken.objects.create(user=user)
+
+
+@transaction.atomic
+def update_profile(*, user: User, **changes: Any) -> User:
+    """The person's own name and language (nobody else sets these)."""
+    unknown = set(changes) - {"name", "locale"}
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    for field, value in changes.items():
+        setattr(user, field, value)
+    try:
+        user.full_clean(exclude=["password", "id"])
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field=next(iter(exc.message_dict), None)) from exc
+    if changes:
+        user.save(update_fields=list(changes))
+    return user
+
+
+# --- verified domains -----------------------------------------------------------------------
+
+
+def _clean_domain(domain: str) -> str:
+    try:
+        value = normalize_domain(domain)
+        probe = OrganizationDomain(domain=value)
+        probe.clean_fields(exclude=["organization", "token", "method"])
+    except ValidationError as exc:
+        message = _("Enter a valid domain name such as example.com.")
+        raise DomainError(message, field="domain") from exc
+    return value
+
+
+@transaction.atomic
+def add_domain(*, actor: Membership, domain: str) -> OrganizationDomain:
+    """Start verifying an e-mail domain for the organisation (admins only)."""
+    rules.require(rules.can_manage_domains(actor))
+    value = _clean_domain(domain)
+    org = actor.organization
+    if OrganizationDomain.objects.for_org(org).filter(domain=value).exists():
+        raise DomainError(_("This domain is already listed."), field="domain")
+    added = OrganizationDomain.objects.create(
+        organization=org, domain=value, token=secrets.token_urlsafe(24)
+    )
+    record_event(action="domain_added", actor=actor.user, organization=org, target=value)
+    return added
+
+
+def verify_domain(*, actor: Membership, domain: OrganizationDomain) -> OrganizationDomain:
+    """Look the domain's TXT record up now; verified when it holds the token (admins only).
+
+    The lookup runs outside any transaction (it may take seconds); the time of the check is
+    kept either way. Raises DomainError when the record is missing or DNS did not answer.
+    """
+    rules.require(rules.can_manage_domains(actor))
+    if domain.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown domain."))
+    if domain.is_verified:
+        return domain
+    try:
+        found: bool | None = domain.record_value in dns.txt_records(domain.record_name)
+    except dns.LookupFailed:
+        found = None
+    with transaction.atomic():
+        domain = (
+            OrganizationDomain.objects.for_org(actor.organization)
+            .select_for_update()
+            .get(pk=domain.pk)
+        )
+        domain.last_checked_at = timezone.now()
+        fields = ["last_checked_at"]
+        if found and not domain.is_verified:
+            domain.verified_at = domain.last_checked_at
+            domain.method = OrganizationDomain.Method.DNS
+            fields += ["verified_at", "method"]
+            record_event(
+                action="domain_verified",
+                actor=actor.user,
+                organization=actor.organization,
+                target=domain.domain,
+                method="dns",
+            )
+        domain.save(update_fields=fields)
+    if found is None:
+        raise DomainError(
+            _("DNS did not answer for %(name)s; try again in a few minutes.")
+            % {"name": domain.record_name}
+        )
+    if not found:
+        raise DomainError(
+            _("No TXT record %(name)s with the value shown was found yet.")
+            % {"name": domain.record_name}
+        )
+    return domain
+
+
+@transaction.atomic
+def verify_domain_as_operator(*, org: Organization, domain: str) -> OrganizationDomain:
+    """Record `domain` as verified on the site operator's word (commands only, never a page)."""
+    value = _clean_domain(domain)
+    record, _created = OrganizationDomain.objects.get_or_create(
+        organization=org, domain=value, defaults={"token": secrets.token_urlsafe(24)}
+    )
+    if not record.is_verified:
+        record.verified_at = timezone.now()
+        record.method = OrganizationDomain.Method.OPERATOR
+        record.save(update_fields=["verified_at", "method"])
+        record_event(action="domain_verified", organization=org, target=value, method="operator")
+    return record
+
+
+@transaction.atomic
+def remove_domain(*, actor: Membership, domain: OrganizationDomain) -> None:
+    """Stop treating a domain as the organisation's (admins only); accounts stay as they are."""
+    rules.require(rules.can_manage_domains(actor))
+    if domain.organization_id != actor.organization_id:
+        raise DomainError(_("Unknown domain."))
+    record_event(
+        action="domain_removed",
+        actor=actor.user,
+        organization=actor.organization,
+        target=domain.domain,
+    )
+    domain.delete()
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -288,45 +457,62 @@ def add_member(
 ) -> NewMember:
     """Add someone to the organisation (admins only).
 
-    With a password a new account is created and active at once; without one the
-    person is invited by e-mail and joins when they accept.
+    An account belongs to whoever controls its e-mail address. So a password may be set
+    only for an address on one of the organisation's verified domains, and only when the
+    address has no account yet: that account is created active at once. Everyone else is
+    invited by e-mail and joins when they accept. The answer never depends on whether the
+    address has an account elsewhere (outside the organisation's own domains), and the name
+    typed here stays with this organisation's invitation; it is never written to an
+    existing account.
     """
     rules.require(rules.can_administer_members(actor))
     org = actor.organization
     _check_role(role)
     _check_team(org, team)
-    email = (email or "").strip()
+    email = User.objects.normalize_email((email or "").strip())
     if not email:
         raise DomainError(_("An e-mail address is required."), field="email")
+    name = (name or "").strip()
+    if password and not selectors.organization_owns_address(org, email):
+        raise DomainError(
+            _(
+                "An initial password can only be set for addresses on the organisation's "
+                "verified domains. Leave it empty to send an invitation instead."
+            ),
+            field="password",
+        )
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and Membership.objects.filter(organization=org, user=user).exists():
         raise DomainError(_("This person is already a member."), field="email")
-    if password:
-        if user is not None:
-            raise DomainError(
-                _("This e-mail already has an account; invite it without a password."),
-                field="password",
-            )
+    if password and user is None:
         user = _new_user(email=email, name=name, password=password)
         membership = Membership.objects.create(
             organization=org, user=user, role=role, team=team, active=True
         )
-        security_log.info("member added org=%s user=%s by=%s", org.pk, user.pk, actor.user_id)
+        record_event(
+            action="member_added", actor=actor.user, organization=org, target=email, role=role
+        )
         return NewMember(membership=membership, invitation=None, invitation_token=None)
     if user is None:
-        user = _new_user(email=email, name=name)
+        user = _new_user(email=email)
     membership = Membership.objects.create(
         organization=org, user=user, role=role, team=team, active=False
     )
-    invitation, token = _issue_invitation(actor=actor, membership=membership)
+    invitation, token = _issue_invitation(actor=actor, membership=membership, name=name)
+    record_event(
+        action="member_invited", actor=actor.user, organization=org, target=email, role=role
+    )
     return NewMember(membership=membership, invitation=invitation, invitation_token=token)
 
 
-def _issue_invitation(*, actor: Membership, membership: Membership) -> tuple[Invitation, str]:
+def _issue_invitation(
+    *, actor: Membership, membership: Membership, name: str
+) -> tuple[Invitation, str]:
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(
         organization=membership.organization,
         email=membership.user.email,
+        name=name,
         role=membership.role,
         team=membership.team,
         membership=membership,
@@ -371,8 +557,11 @@ def resend_invitation(*, actor: Membership, membership: Membership) -> tuple[Inv
         raise DomainError(_("Unknown member."))
     if membership.active:
         raise DomainError(_("This member has already joined."))
+    previous = Invitation.objects.filter(membership=membership).order_by("-created_at").first()
     Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())
-    return _issue_invitation(actor=actor, membership=membership)
+    return _issue_invitation(
+        actor=actor, membership=membership, name=previous.name if previous else ""
+    )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -394,7 +583,11 @@ def accept_invitation(
     """Accept an invitation once: set the password of a new account, then join.
 
     An existing account (one that already has a password) must be signed in as the
-    invited user; the invitation never changes the password of such an account.
+    invited user; the invitation never changes the password of such an account. Joining
+    signs the account out of every API token and every other session: whatever was opened
+    before must not reach the organisation it joins now (the caller's page keeps its own
+    session with `update_session_auth_hash`). A new account's `name` is the person's own
+    choice (the form offers the invitation's name); an existing account keeps its name.
     """
     invitation = (
         Invitation.objects.by_token(token).select_for_update().select_related("membership").first()
@@ -406,6 +599,7 @@ def accept_invitation(
     if invited.has_usable_password():
         if user is None or user.pk != invited.pk:
             raise DomainError(_("Sign in as %(email)s to accept.") % {"email": invited.email})
+        revoke_user_access(user=invited)
     else:
         if not password:
             raise DomainError(_("Choose a password."), field="password")
@@ -413,9 +607,8 @@ def accept_invitation(
             validate_password(password, invited)
         except ValidationError as exc:
             raise DomainError(" ".join(exc.messages), field="password") from exc
-        invited.set_password(password)
-        if name.strip():
-            invited.name = name.strip()
+        invited.set_password(password)  # saving a new password revokes tokens and sessions
+        invited.name = name.strip()
         invited.save(update_fields=["password", "name"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -423,7 +616,12 @@ def accept_invitation(
     membership.role = invitation.role
     membership.team = invitation.team
     membership.save(update_fields=["active", "role", "team", "updated_at"])
-    security_log.info("invitation accepted org=%s user=%s", membership.organization_id, invited.pk)
+    record_event(
+        action="invitation_accepted",
+        actor=invited,
+        organization=membership.organization_id,
+        target=invited.email,
+    )
     return membership
 
 
@@ -498,6 +696,9 @@ def update_membership(
         )
     if deactivated:
         Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())
+    if "active" in fields:
+        # Leaving ends every session; coming back too: a token or session opened while the
+        # person was out of this organisation must not reach into it now.
         revoke_user_access(user=membership.user)
     return membership
 

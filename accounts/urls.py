@@ -29,7 +29,7 @@ auth_urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.ThrottledPasswordResetView.as_view(
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
         ),
@@ -53,11 +53,15 @@ auth_urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("profile/", views.profile, name="profile"),
 ]
 
 org_urlpatterns = [
     path("", views.org_home, name="org_home"),
     path("settings/", views.org_settings, name="org_settings"),
+    path("settings/domains/", views.domain_list, name="domain_list"),
+    path("settings/domains/<int:domain_id>/verify/", views.domain_verify, name="domain_verify"),
+    path("settings/domains/<int:domain_id>/delete/", views.domain_delete, name="domain_delete"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),

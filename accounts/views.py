@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,15 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules, selectors, services
+from accounts.audit import record_event
 from accounts.forms import (
     AcceptInvitationForm,
+    DomainForm,
     MemberAddForm,
     MemberEditForm,
     MemberFilterForm,
     OrganizationSettingsForm,
+    ProfileForm,
     TeamForm,
 )
 from accounts.models import Invitation, Membership, Team
+from salesmgmt import ratelimit
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.tenancy import org_view
 
@@ -136,12 +142,7 @@ def team_detail(request: Any, team_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Team saved."))
                 return redirect("accounts:team_detail", org_slug=org.slug, team_id=team.pk)
-    members = (
-        Membership.objects.for_org(org)
-        .filter(team=team)
-        .select_related("user")
-        .order_by("user__name", "user__username")
-    )
+    members = selectors.members_of(org, team=team)
     context = {
         "team": team,
         "form": form,
@@ -286,7 +287,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invited = invitation.membership.user
     needs_password = not invited.has_usable_password()
     signed_in_as_invited = request.user.is_authenticated and request.user.pk == invited.pk
-    form = AcceptInvitationForm(request.POST or None) if needs_password else None
+    form = (
+        AcceptInvitationForm(request.POST or None, initial={"name": invitation.name})
+        if needs_password
+        else None
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             if form is not None:
@@ -298,7 +303,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, membership.user, backend="accounts.backends.UsernameOrEmailBackend")
             else:
                 actor = request.user if signed_in_as_invited else None
-                services.accept_invitation(token=token, user=actor)  # type: ignore[arg-type]
+                joined = services.accept_invitation(token=token, user=actor)  # type: ignore[arg-type]
+                # Joining signed the account out everywhere else; this browser stays in.
+                joined.user.refresh_from_db()
+                update_session_auth_hash(request, joined.user)
         except DomainError as exc:
             if form is not None:
                 add_domain_error_to_form(form, exc)
@@ -315,3 +323,94 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     }
     status = 422 if request.method == "POST" else 200
     return render(request, "accounts/invitation_accept.html", context, status=status)
+
+
+# --- verified e-mail domains --------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def domain_list(request: Any) -> HttpResponse:
+    """The organisation's e-mail domains (admins): add one, see the DNS record to publish."""
+    me = request.membership
+    rules.require(rules.can_manage_domains(me))
+    form = DomainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.add_domain(actor=me, domain=form.cleaned_data["domain"])
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("Publish the DNS record below, then verify %s.") % added.domain
+            )
+            return redirect("accounts:domain_list", org_slug=request.org.slug)
+    context = {"form": form, "domains": selectors.domains_of(request.org)}
+    status = 422 if form.errors else 200
+    return render(request, "accounts/domain_list.html", context, status=status)
+
+
+@org_view
+@require_POST
+def domain_verify(request: Any, domain_id: int) -> HttpResponse:
+    """Check a domain's DNS record now (admins)."""
+    domain = get_object_or_404(selectors.domains_of(request.org), pk=domain_id)
+    try:
+        services.verify_domain(actor=request.membership, domain=domain)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%s is verified.") % domain.domain)
+    return redirect("accounts:domain_list", org_slug=request.org.slug)
+
+
+@org_view
+@require_POST
+def domain_delete(request: Any, domain_id: int) -> HttpResponse:
+    """Remove a domain from the organisation (admins)."""
+    domain = get_object_or_404(selectors.domains_of(request.org), pk=domain_id)
+    services.remove_domain(actor=request.membership, domain=domain)
+    messages.success(request, _("%s was removed.") % domain.domain)
+    return redirect("accounts:domain_list", org_slug=request.org.slug)
+
+
+# --- the person's own account ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: Any) -> HttpResponse:
+    """The signed-in person's own name and language."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("accounts:profile")
+    status = 422 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Password reset by e-mail, limited per address and per client address.
+
+    Past the per-address limit the page answers exactly as when a link was sent (nothing
+    is sent): the answer must not tell whether the address has an account. Past the
+    per-IP limit the client is told to wait (429); that says nothing about any account.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        ip = self.request.META.get("REMOTE_ADDR", "")
+        if not ratelimit.hit(f"password-reset:ip:{ip}", settings.PASSWORD_RESET_RATE_PER_IP):
+            record_event(action="password_reset_throttled", target=ip, request=self.request)
+            return render(self.request, "registration/password_reset_throttled.html", status=429)
+        if not ratelimit.hit(
+            f"password-reset:email:{email}", settings.PASSWORD_RESET_RATE_PER_ADDRESS
+        ):
+            record_event(action="password_reset_throttled", target=email, request=self.request)
+            return redirect(self.get_success_url())
+        return super().form_valid(form)

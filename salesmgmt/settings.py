@@ -319,4 +319,7 @@ LOGGING = {
 # --- Product settings ---------------------------------------------------------------------
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+# Password reset e-mails: per address (silently capped) and per client IP (answered 429).
+PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)

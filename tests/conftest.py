@@ -89,6 +89,17 @@ def _fast_and_isolated(request, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _no_dns(monkeypatch):
+    """DNS is a boundary: a test that needs an answer patches `accounts.dns.txt_records`."""
+    from accounts import dns
+
+    def unreachable(name: str) -> list[str]:
+        raise dns.LookupFailed(f"tests do not query DNS ({name})")
+
+    monkeypatch.setattr(dns, "txt_records", unreachable)
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -67,6 +67,7 @@ GLOBAL_ROUTES: dict[str, str] = {
     "accounts:password_reset_confirm": "password reset link (signed token)",
     "accounts:password_reset_complete": "password reset by e-mail",
     "accounts:invitation_accept": "invitation link; the single-use token picks the organisation",
+    "accounts:profile": "the signed-in person's own name and language",
     "api:token": "API token login",
     "api:token_logout": "API token logout (revokes the caller's own token)",
     "api:me": "the caller and their memberships",
@@ -237,6 +238,12 @@ def _day_off(cast: Cast) -> int:
 # URL kwarg -> the acme object id to put in it. Add one line per new kwarg, e.g.
 #   "deal_id": lambda cast: DealFactory(organization=cast.org, owner=cast.member.user).pk,
 # Build objects that belong to `cast.member` / `cast.team` (so `cast.manager` leads them).
+def _verified_domain(cast: Cast) -> int:
+    from accounts.services import verify_domain_as_operator
+
+    return verify_domain_as_operator(org=cast.org, domain="acme.example").pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -257,6 +264,8 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     ),
     "metric_id": lambda cast: MetricFactory.create(organization=cast.org, key="calls").pk,
     "day_off_id": _day_off,
+    # an e-mail domain acme has verified (so "verify" needs no DNS lookup)
+    "domain_id": lambda cast: _verified_domain(cast),
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

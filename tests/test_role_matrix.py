@@ -60,6 +60,10 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("accounts:member_detail", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     ("accounts:member_detail", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     ("accounts:member_resend_invitation", "POST"): (L, N,  403,  403,  403,  FOUND, N),
+    ("accounts:domain_list", "GET"):            (L,   N,   403,  403,  403,  OK,   N),
+    ("accounts:domain_list", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    ("accounts:domain_verify", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
+    ("accounts:domain_delete", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     # --- goals pages (the goal: `member`'s own; templates and days off: admins) ----------
     ("goals:my_goals", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
     ("goals:team_goals", "GET"):                (L,   N,   403,  OK,   OK,   OK,   N),
@@ -144,6 +148,11 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:member-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
     ("api:member-detail", "GET"):               (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:member-detail", "PATCH"):             (401, N,   403,  403,  403,  OK,   N),
+    ("api:domain-list", "GET"):                 (401, N,   403,  403,  403,  OK,   N),
+    ("api:domain-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
+    ("api:domain-detail", "GET"):               (401, N,   403,  403,  403,  OK,   N),
+    ("api:domain-detail", "DELETE"):            (401, N,   403,  403,  403,  NO_CONTENT, N),
+    ("api:domain-verify", "POST"):              (401, N,   403,  403,  403,  OK,   N),
     # goals: `goal_id` is member's own goal (other_manager cannot see it); cascade: team's goal
     ("api:metric-list", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:metric-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
@@ -218,9 +227,28 @@ def _invitee(cast: Cast) -> int:
     return invited.membership.user_id
 
 
+def _pending_domain(cast: Cast) -> int:
+    """A domain acme has added but not verified yet (its TXT record is published: see below)."""
+    return services.add_domain(actor=cast.admin, domain="sales.acme.example").pk
+
+
+@pytest.fixture(autouse=True)
+def _published_txt_records(monkeypatch):
+    """Every domain's verification record is published, so verifying one really succeeds."""
+    from accounts import dns
+    from accounts.models import OrganizationDomain
+
+    def lookup(name: str) -> list[str]:
+        return [d.record_value for d in OrganizationDomain.objects.all() if d.record_name == name]
+
+    monkeypatch.setattr(dns, "txt_records", lookup)
+
+
 def _new_member(cast: Cast) -> dict[str, Any]:
+    """A new address on acme's verified domain: admins may set its first password."""
+    cast.object_value("domain_id")
     return {
-        "email": "newbie@example.com",
+        "email": "newbie@acme.example",
         "name": "Newbie",
         "role": "member",
         "team": cast.team.pk,
@@ -414,6 +442,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"role": "manager", "team": c.team.pk, "active": "on"}
     ),
     ("accounts:member_resend_invitation", "POST"): Call(objects={"user_id": _invitee}),
+    ("accounts:domain_list", "POST"): Call(lambda c: {"domain": "sales.acme.example"}),
+    ("accounts:domain_verify", "POST"): Call(objects={"domain_id": _pending_domain}),
     ("deals:view_save", "POST"): Call(lambda c: {"name": "Stale ones", "query": "stale=yes"}),
     ("deals:deal_import", "POST"): Call(_deals_csv),
     ("deals:deal_create", "POST"): Call(_new_deal),
@@ -452,6 +482,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:team-detail", "PATCH"): Call(lambda c: {"name": "Tokyo HQ"}),
     ("api:team-detail", "DELETE"): Call(objects={"team_id": lambda c: c.sub_team.pk}),
     ("api:member-list", "POST"): Call(_new_member),
+    ("api:domain-list", "POST"): Call(lambda c: {"domain": "sales.acme.example"}),
+    ("api:domain-verify", "POST"): Call(objects={"domain_id": _pending_domain}),
     ("api:member-detail", "PATCH"): Call(lambda c: {"role": "manager"}),
     ("api:metric-list", "POST"): Call(
         lambda c: {"key": "checkins", "name": "Check-ins", "source": "manual"}

@@ -6,6 +6,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Invitation, Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_token_logout_revokes_the_token(member):
 def test_me_lists_memberships_of_every_organisation(api_for, member, other_org):
     Membership.objects.create(organization=other_org, user=member.user, role="admin")
     body = api_for(member).get("/api/v1/me/").json()
-    assert set(body) == {"id", "username", "email", "name", "memberships"}
+    assert set(body) == {"id", "username", "email", "name", "language", "memberships"}
     assert {(m["org"], m["role"], m["team"]) for m in body["memberships"]} == {
         ("acme", "member", member.team_id),
         ("globex", "admin", None),
@@ -151,22 +152,24 @@ def test_only_empty_teams_can_be_deleted(api_for, admin, team, sub_team, member)
     assert Team.objects.filter(pk=team.pk).exists()
 
 
-def test_admin_adds_member_with_password_who_can_then_log_in(api_for, admin, team):
+def test_admin_adds_member_with_password_who_can_then_log_in(api_for, org, admin, team):
+    services.verify_domain_as_operator(org=org, domain="acme.example")
     response = api_for(admin).post(
         "/api/v1/orgs/acme/members/",
-        {"email": "new@example.com", "name": "New Rep", "role": "member", "team": team.pk,
+        {"email": "new@acme.example", "name": "New Rep", "role": "member", "team": team.pk,
          "password": "a-long-enough-password"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 201, response.content
     body = response.json()
     assert {k: body[k] for k in ("email", "name", "role", "team", "active")} == {
-        "email": "new@example.com", "name": "New Rep", "role": "member", "team": team.pk,
+        "email": "new@acme.example", "name": "New Rep", "role": "member", "team": team.pk,
         "active": True,
     }  # fmt: skip
     assert "password" not in body
     login = APIClient().post(
-        "/api/v1/auth/token/", {"username": "new@example.com", "password": "a-long-enough-password"}
+        "/api/v1/auth/token/",
+        {"username": "new@acme.example", "password": "a-long-enough-password"},
     )
     assert login.status_code == 200
 

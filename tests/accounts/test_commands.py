@@ -253,3 +253,31 @@ def test_seed_demo_prints_the_demo_credentials():
     assert ADMIN_EMAIL in out.getvalue()
     assert DEMO_PASSWORD in out.getvalue()
     assert "/o/demo/" in out.getvalue()
+
+
+# --- domains the operator vouches for -----------------------------------------------------
+
+
+def test_createorg_records_the_domains_the_operator_names_as_verified():
+    createorg("--domain", "Initech.example", "--domain", "mail.initech.example")
+
+    org = Organization.objects.get(slug="initech")
+    assert sorted(org.domains_verified()) == ["initech.example", "mail.initech.example"]
+
+
+def test_verifydomain_vouches_for_a_domain_and_refuses_unknown_organisations():
+    createorg()
+    out = StringIO()
+
+    call_command("verifydomain", "--org", "initech", "--domain", "initech.example", stdout=out)
+
+    assert "initech.example is verified for initech" in out.getvalue()
+    assert Organization.objects.get(slug="initech").domains_verified() == ["initech.example"]
+    with pytest.raises(CommandError, match="No organisation"):
+        call_command("verifydomain", "--org", "nope", "--domain", "x.example")
+    with pytest.raises(CommandError, match="valid domain"):
+        call_command("verifydomain", "--org", "initech", "--domain", "not a domain")
+
+
+def test_the_demo_owns_its_domain_so_its_admin_can_give_new_people_a_password(seeded):
+    assert seeded.domains_verified() == ["demo.example"]

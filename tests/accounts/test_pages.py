@@ -409,19 +409,20 @@ def test_only_admins_see_the_add_member_button(client_for, admin, member):
 
 
 def test_admin_adds_a_member_with_a_password_who_can_sign_in(client_for, org, admin, team):
+    services.verify_domain_as_operator(org=org, domain="acme.example")
     response = client_for(admin).post(
         "/o/acme/members/new/",
-        {"email": "rep@example.com", "name": "Rita Rep", "role": "member", "team": team.pk,
+        {"email": "rep@acme.example", "name": "Rita Rep", "role": "member", "team": team.pk,
          "password": "a-long-enough-password"},
         follow=True,
     )  # fmt: skip
 
     assert response.redirect_chain == [("/o/acme/members/", 302)]
-    assert "rep@example.com can sign in now." in text(response)
-    membership = Membership.objects.for_org(org).get(user__email="rep@example.com")
+    assert "rep@acme.example can sign in now." in text(response)
+    membership = Membership.objects.for_org(org).get(user__email="rep@acme.example")
     assert (membership.active, membership.team, membership.user.name) == (True, team, "Rita Rep")
     login = Client().post(
-        "/accounts/login/", {"username": "rep@example.com", "password": "a-long-enough-password"}
+        "/accounts/login/", {"username": "rep@acme.example", "password": "a-long-enough-password"}
     )
     assert login.status_code == 302
 
@@ -460,14 +461,15 @@ def test_no_mail_goes_out_when_adding_fails(
 
 
 def test_a_weak_initial_password_is_a_form_error(client_for, org, admin):
+    services.verify_domain_as_operator(org=org, domain="acme.example")
     response = client_for(admin).post(
         "/o/acme/members/new/",
-        {"email": "weak@example.com", "role": "member", "password": "12345678"},
+        {"email": "weak@acme.example", "role": "member", "password": "12345678"},
     )
 
     assert response.status_code == 422
-    assert "password" in response.context["form"].errors
-    assert not Membership.objects.for_org(org).filter(user__email="weak@example.com").exists()
+    assert "too common" in str(response.context["form"].errors["password"])
+    assert not Membership.objects.for_org(org).filter(user__email="weak@acme.example").exists()
 
 
 # --- member detail ------------------------------------------------------------------------

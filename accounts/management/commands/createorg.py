@@ -20,6 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", default=None)
         parser.add_argument("--admin-name", default="")
+        parser.add_argument(
+            "--domain",
+            action="append",
+            default=[],
+            help="An e-mail domain the organisation controls (repeatable); recorded as verified "
+            "on your word as the site operator. Admins may then give new addresses on it a "
+            "first password.",
+        )
         parser.add_argument("--timezone", default=None)
         parser.add_argument("--country", default=None)
         parser.add_argument("--currency", default=None)
@@ -39,6 +47,7 @@ class Command(BaseCommand):
                 admin_email=options["admin_email"],
                 admin_password=options["admin_password"],
                 admin_name=options["admin_name"],
+                domains=options["domain"],
                 **org_settings,
             )
         except DomainError as exc:

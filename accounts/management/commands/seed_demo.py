@@ -48,6 +48,7 @@ class Command(BaseCommand):
                 admin_email=ADMIN_EMAIL,
                 admin_password=DEMO_PASSWORD,
                 admin_name="Ada Admin",
+                domains=["demo.example"],
                 timezone="Asia/Tokyo",
                 country="JP",
                 currency="JPY",
