@@ -283,6 +283,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker also consumes a queue of its own, so the liveness probe (`manage.py healthcheck
+# worker`) can hand one particular worker a task and see that it really consumes.
+CELERY_WORKER_DIRECT = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
