@@ -5,9 +5,10 @@
 #   make test              pytest (extra args: make test PYTEST_ARGS="-k deals -x")
 #   make bench             pytest tests/bench (excluded from the default run)
 #   make fmt               ruff check --fix + ruff format
-#   make check             lint + typecheck + migrations-check
+#   make check             lint + typecheck + migrations-check + audit
+#   make audit             pip-audit + npm audit: known-vulnerable dependencies fail (needs network)
 #   make collectstatic     manage.py collectstatic --noinput
-#   make worker            celery worker with embedded beat (needs REDIS_URL)
+#   make worker            celery worker with embedded beat, for development (needs REDIS_URL)
 #
 # `install` only redoes work whose inputs changed; the stamps live in .make/ (gitignored).
 
@@ -36,7 +37,7 @@ NPM_INPUTS := $(wildcard package.json package-lock.json)
 # Rebuild a stamp unconditionally when what it produces has disappeared (e.g. `rm -rf node_modules`).
 FORCE_IF_MISSING = $(if $(wildcard $(1)),,FORCE)
 
-.PHONY: help install run test bench fmt lint typecheck migrations-check check collectstatic \
+.PHONY: help install run test bench fmt lint typecheck migrations-check audit check collectstatic \
 	worker clean-stamps python-deps node-deps vendor git-hooks FORCE
 
 help:
@@ -126,6 +127,21 @@ typecheck: install
 migrations-check: install
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-check: lint typecheck migrations-check
+# Known-vulnerable dependencies fail the build (QUALITY S19): pip-audit checks the Python
+# packages installed from the pins (against the OSV database, transitive ones included), npm
+# audit the locked front-end packages. Both need their advisory service: an unreachable one
+# fails the target too, never a silent pass, and `timeout` keeps a stalled network from
+# hanging it. AUDIT_TIMEOUT is in seconds, per tool.
+AUDIT_TIMEOUT ?= 300
+AUDIT_FAILED = { echo "audit: $(1) failed: a known-vulnerable dependency, or its advisory service \
+could not be reached (see above). Upgrade the pin, or retry with network access." >&2; exit 1; }
+
+audit: install
+	timeout $(AUDIT_TIMEOUT) $(BIN)/pip-audit --strict --skip-editable --progress-spinner off \
+		--timeout 30 || $(call AUDIT_FAILED,pip-audit)
+	timeout $(AUDIT_TIMEOUT) npm audit --audit-level=moderate --fetch-timeout=30000 \
+		--fetch-retries=1 || $(call AUDIT_FAILED,npm audit)
+
+check: lint typecheck migrations-check audit
 
 FORCE:
