@@ -6,4 +6,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "Activities"
 
     def ready(self) -> None:
-        from activities import defaults  # noqa: F401  (org defaults + demo data receivers)
+        from activities import (
+            defaults,  # noqa: F401  (org defaults + demo data receivers)
+            jobs,  # noqa: F401  (records every periodic job's completion)
+        )

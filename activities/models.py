@@ -218,3 +218,18 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollup state {self.organization_id}: {self.applied_through}"
+
+
+class JobRun(models.Model):
+    """When a background job last completed; not business data, so no organisation.
+
+    One row per periodic task (keyed by task name), written when the task succeeds: the beat
+    scheduler starts from these after a restart (catch-up) and `manage.py healthcheck` reads
+    their age. One row per worker (`worker:<node name>`), written by the liveness probe's task.
+    """
+
+    job = models.CharField(max_length=200, primary_key=True)
+    completed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.job} completed {self.completed_at:%Y-%m-%d %H:%M:%S}"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from celery import Task, shared_task
 
 from accounts.models import Organization
-from activities import rollup
+from activities import jobs, rollup
 from activities.models import DirtyBucket
 from salesmgmt import periods
 from salesmgmt.tasks import retrying_task
@@ -34,8 +36,30 @@ def drain_all_dirty_buckets_task() -> int:
 
 @retrying_task
 def reconcile_open_periods_task() -> None:
-    """Nightly: rebuild every organisation's current and previous month from source."""
+    """Nightly: rebuild every organisation's open months from source.
+
+    Open months are the current and the previous one, reaching back to the month before the
+    last completed run: after nights without a run (beat or the workers down), the first run
+    covers every month those nights would have.
+    """
+    last_run = jobs.last_completed(reconcile_open_periods_task.name)
     for org in Organization.objects.all():
         today = periods.today(org)
-        start = periods.month_of(periods.month_of(today).start - timedelta(days=1)).start
+        since = min(today, periods.local_date(org, last_run)) if last_run else today
+        start = periods.month_of(periods.month_of(since).start - timedelta(days=1)).start
         rollup.rebuild_range(org_id=org.pk, start=start, end=today + timedelta(days=1))
+
+
+@shared_task(ignore_result=True)
+def heartbeat_task() -> None:
+    """Every minute: nothing but its recorded completion, which shows beat is scheduling."""
+
+
+@shared_task(bind=True, ignore_result=True)
+def worker_ping_task(self: Task, sent_at: str) -> None:
+    """The worker liveness probe's round trip: this worker took the probe off its own queue.
+
+    Records the probe's own send time (not the worker's clock), so the probe recognises the
+    answer to its message whatever the clocks of the two machines say.
+    """
+    jobs.record_completed(f"worker:{self.request.hostname}", at=datetime.fromisoformat(sent_at))

@@ -1,7 +1,9 @@
 """The Celery application and the one place where periodic jobs are scheduled.
 
-Run a worker with beat embedded: `celery -A salesmgmt worker -B`.
-With no REDIS_URL the tasks run eagerly in-process (the embedded default).
+Processes (see the Procfile and the README's "Production" section): any number of
+`celery -A salesmgmt worker` and exactly one `celery -A salesmgmt beat`; in development
+`celery -A salesmgmt worker -B` runs both in one process. With no REDIS_URL the tasks run
+eagerly in-process (the embedded default).
 """
 
 import os
@@ -15,9 +17,21 @@ app = Celery("salesmgmt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Beat keeps no schedule file: each job's last run is its last completion recorded in the
+# database, so a restarted beat (after a SIGKILL, or days down) runs every job that missed a
+# slot once, at once, and each job covers everything since its last completion.
+app.conf.beat_scheduler = "activities.jobs:CatchUpScheduler"
+
 # Every periodic job lives here, each with a plain-words comment and an `expires`
 # so that a backlog (beat running while workers are down) does not pile up duplicates.
 app.conf.beat_schedule = {
+    # Every minute: nothing but a recorded completion, so `manage.py healthcheck beat` can
+    # tell that beat is scheduling and a worker is running what it sends.
+    "heartbeat": {
+        "task": "activities.tasks.heartbeat_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Every minute: recompute dirty activity buckets a worker has not picked up
     # (broker was down when the activity was logged, or a worker died mid-task).
     "drain-dirty-buckets": {
@@ -25,23 +39,25 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    # Nightly at 02:30 UTC: rebuild the current and previous month from source.
-    # Nightly at 02:45 UTC (after the rollup rebuild): close ended goals as reached or
-    # missed, and recompute every open goal's progress from source.
+    # Nightly at 02:30 UTC: rebuild the open months from source (the current and previous
+    # month, back to the month before the last completed run after missed nights).
+    "reconcile-open-periods": {
+        "task": "activities.tasks.reconcile_open_periods_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
+    # Nightly at 02:45 UTC (after the rollup rebuild): close every goal whose period has
+    # ended (however long ago) as reached or missed, and recompute every open goal's progress.
     "reconcile-goals": {
         "task": "goals.tasks.reconcile_goals_task",
         "schedule": crontab(hour=2, minute=45),
         "options": {"expires": 3 * 3600},
     },
     # Mondays at 00:30 UTC: keep each team's quarter forecast, to compare with the outcome.
+    # A week whose Monday was missed gets its snapshot when beat is back (dated that day).
     "forecast-snapshots": {
         "task": "deals.tasks.take_forecast_snapshots_task",
         "schedule": crontab(day_of_week="mon", hour=0, minute=30),
         "options": {"expires": 6 * 3600},
-    },
-    "reconcile-open-periods": {
-        "task": "activities.tasks.reconcile_open_periods_task",
-        "schedule": crontab(hour=2, minute=30),
-        "options": {"expires": 3 * 3600},
     },
 }

@@ -100,6 +100,17 @@ def _no_dns(monkeypatch):
     monkeypatch.setattr(dns, "txt_records", unreachable)
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory) -> str:
+    """A STATIC_ROOT filled by `collectstatic` with production settings (once per process)."""
+    from tests.production import manage, production_env
+
+    root = str(tmp_path_factory.mktemp("static_root"))
+    result = manage("collectstatic", "--noinput", env=production_env(STATIC_ROOT=root))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
+import redis
 from kombu import pools
 
 from accounts.models import Organization
@@ -21,6 +22,7 @@ from activities import rollup
 from activities.models import ActivityType, DailyActivityCount, DirtyBucket
 from activities.services import ensure_default_activity_types
 from salesmgmt.celery import app as celery_app
+from tests.activities.workers import Worker, worker_redis_url
 
 
 def require_services() -> bool:
@@ -116,3 +118,36 @@ def redis_server_binary() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def worker_broker(require_redis, celery_broker) -> Iterator[str]:
+    """A dedicated, flushed Redis database; this process publishes to it (non-eager)."""
+    url = worker_redis_url(require_redis)
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    client.flushdb()
+    celery_broker(url)
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def start_worker(worker_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Start real workers on `worker_broker` and the test database; all killed afterwards."""
+    started: list[Worker] = []
+
+    def start(
+        pool: str = "solo", command: str | None = None, ready: str = " ready.", **extra_env: str
+    ) -> Worker:
+        worker = Worker(worker_broker, tmp_path, pool, command, ready, **extra_env)
+        started.append(worker)
+        return worker.start()
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.kill()

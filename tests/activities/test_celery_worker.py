@@ -5,26 +5,19 @@ and a dedicated Redis database (flushed before and after), logs activities throu
 service (committed: on_commit publishes for real) and watches the rollup. A drain is held
 "mid-rollup" without any test hook in the app: the test takes the organisation's advisory
 lock exclusively, so the worker's drain blocks on its shared lock inside its transaction;
-then the pool child, or the whole worker, is SIGKILLed. Every wait is bounded, every
-worker is killed in a `finally`.
+then the pool child, or the whole worker, is SIGKILLed. The harness (workers.py) bounds every
+wait and kills every worker in a `finally`.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
-from urllib.parse import quote, urlparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 
 from activities import rollup
@@ -34,6 +27,7 @@ from activities.services import log_activity
 from activities.tasks import drain_all_dirty_buckets_task
 from salesmgmt import periods
 from salesmgmt.celery import app as celery_app
+from tests.activities.workers import wait_until
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -41,140 +35,7 @@ pytestmark = [
     pytest.mark.usefixtures("require_postgres"),
 ]
 
-# A Redis database of its own (one per pytest-xdist process, should the suite run with -n).
-WORKER_DB = 15 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 8
-READY_TIMEOUT = 45
 ROLLUP_TIMEOUT = 5
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            pytest.fail(f"timed out after {timeout}s waiting for {what}\n{tail}")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def worker_broker(require_redis, celery_broker) -> Iterator[str]:
-    """A dedicated, flushed Redis database; this process publishes to it (non-eager)."""
-    url = urlparse(require_redis)._replace(path=f"/{WORKER_DB}").geturl()
-    client = redis.Redis.from_url(url, socket_timeout=5)
-    client.flushdb()
-    celery_broker(url)
-    try:
-        yield url
-    finally:
-        client.flushdb()
-        client.close()
-
-
-def _database_url(application_name: str) -> str:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{auth}@{host}:{port}/{db['NAME']}?application_name={application_name}"
-
-
-class Worker:
-    """One `celery worker` subprocess in its own session (so the whole group can be killed)."""
-
-    def __init__(self, broker_url: str, log_dir: Path, pool: str, **extra_env: str) -> None:
-        self.name = f"rolluptest-{uuid.uuid4().hex[:10]}"
-        self.log = log_dir / f"{self.name}.log"
-        self.broker_url = broker_url
-        self.pool = pool
-        self.extra_env = extra_env
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "salesmgmt.settings",
-            "DATABASE_URL": _database_url(self.name),  # the pytest test database
-            "REDIS_URL": self.broker_url,
-            **self.extra_env,
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "salesmgmt",
-            "worker",
-            "-P",
-            self.pool,
-            "-c",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "info",
-            "-n",
-            f"{self.name}@%h",
-        ]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                command,
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_until(self._ready, READY_TIMEOUT, f"worker {self.name} to be ready", self.log)
-        return self
-
-    def _ready(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            pytest.fail(f"worker exited ({self.process.returncode}):\n{self.output()[-3000:]}")
-        return " ready." in self.output()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def pool_children(self) -> list[int]:
-        assert self.process is not None
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return [int(child) for child in children]
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its pool children (the whole process group)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=15)
-
-    def database_backends(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [self.name]
-            )
-            return cursor.fetchone()[0]
-
-
-@pytest.fixture
-def start_worker(worker_broker, tmp_path) -> Iterator[Callable[..., Worker]]:
-    started: list[Worker] = []
-
-    def start(pool: str = "solo", **extra_env: str) -> Worker:
-        worker = Worker(worker_broker, tmp_path, pool, **extra_env)
-        started.append(worker)
-        return worker.start()
-
-    try:
-        yield start
-    finally:
-        for worker in started:
-            worker.kill()
 
 
 @contextmanager

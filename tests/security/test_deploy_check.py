@@ -1,51 +1,14 @@
-"""S13: `manage.py check --deploy` is clean with production settings; they refuse to start
-without a secret key."""
+"""S13: `manage.py check --deploy` is clean with production settings (static files collected,
+as the Procfile's release step does); they refuse to start without a secret key, allowed
+hosts, collected static files or with a malformed trusted proxy."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-
-from django.conf import settings
-
-MANAGE = str(settings.BASE_DIR / "manage.py")
+from tests.production import manage, production_env
 
 
-def production_env(**overrides: str) -> dict[str, str]:
-    """The process environment as a production deploy sets it (DEBUG off, own secret key)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # The embedded defaults (SQLite, eager tasks) are enough for the checks to run.
-        if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
-        and not key.startswith(("SECURE_", "SESSION_", "CSRF_", "AXES_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="salesmgmt.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
-        ALLOWED_HOSTS="example.com",
-    )
-    env.update(overrides)
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, MANAGE, *args],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_the_deploy_check_passes_with_production_settings():
-    env = production_env()
+def test_the_deploy_check_passes_with_production_settings(collected_static):
+    env = production_env(STATIC_ROOT=collected_static)
     assert len(env["SECRET_KEY"]) == 60
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -54,15 +17,27 @@ def test_the_deploy_check_passes_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_the_deploy_check_still_passes_with_database_and_redis_urls_set():
+def test_the_deploy_check_still_passes_with_database_redis_and_proxies_set(collected_static):
     env = production_env(
+        STATIC_ROOT=collected_static,
         DATABASE_URL="postgres://app@db.invalid:5432/salesmgmt",
         REDIS_URL="redis://cache.invalid:6379/0",
+        TRUSTED_PROXIES="10.0.0.0/8,192.0.2.7",
     )
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deploy_check_fails_when_static_files_were_not_collected(tmp_path):
+    env = production_env(STATIC_ROOT=str(tmp_path / "empty"))
+
+    result = manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "salesmgmt.E001" in result.stderr
+    assert "collectstatic" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
@@ -86,8 +61,18 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS" in result.stderr
 
 
-def test_a_weak_secret_key_fails_the_deploy_check():
-    env = production_env(SECRET_KEY="too-short")
+def test_settings_refuse_to_start_with_a_malformed_trusted_proxy():
+    env = production_env(TRUSTED_PROXIES="10.0.0.0/8,proxy.internal")
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "proxy.internal" in result.stderr
+
+
+def test_a_weak_secret_key_fails_the_deploy_check(collected_static):
+    env = production_env(SECRET_KEY="too-short", STATIC_ROOT=collected_static)
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
 
