@@ -6,6 +6,7 @@ from accounts import api
 router = SimpleRouter()
 router.register("teams", api.TeamViewSet, basename="team")
 router.register("members", api.MemberViewSet, basename="member")
+router.register("import-jobs", api.ImportJobViewSet, basename="import-job")
 
 auth_urlpatterns = [
     path("auth/token/", api.TokenLoginView.as_view(), name="token"),

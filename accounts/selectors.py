@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import Invitation, Membership, Organization, Team, User
-from accounts.rules import descendants
+from accounts.models import ImportJob, Invitation, Membership, Organization, Team, User
+from accounts.rules import descendants, is_org_admin
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -108,3 +108,12 @@ def eligible_managers(org: Organization) -> QuerySet[User]:
         memberships__active=True,
         memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
     ).order_by("name", "username")
+
+
+def import_jobs_visible_to(actor: Membership) -> QuerySet[ImportJob]:
+    """Import jobs the actor may follow (`rules.can_view_import_job`): own ones; admins all."""
+    # The uploaded file can be megabytes: only the job runner reads it.
+    jobs = ImportJob.objects.for_org(actor.organization_id).defer("content")
+    if is_org_admin(actor):
+        return jobs
+    return jobs.filter(created_by_id=actor.user_id)

@@ -7,3 +7,7 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from activities import defaults  # noqa: F401  (org defaults + demo data receivers)
+        from activities.services import ActivityImporter
+        from salesmgmt.imports import register_importer
+
+        register_importer(ActivityImporter)

@@ -39,6 +39,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="mon", hour=0, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Every minute: enqueue import jobs no worker took (the broker was down when they were
+    # submitted) and take over those whose worker died mid-run.
+    "resume-import-jobs": {
+        "task": "accounts.tasks.resume_import_jobs_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "reconcile-open-periods": {
         "task": "activities.tasks.reconcile_open_periods_task",
         "schedule": crontab(hour=2, minute=30),

@@ -226,6 +226,22 @@ def goals_metric(cast: Cast) -> Any:
     return metric
 
 
+def _import_job(cast: Cast) -> int:
+    """`member`'s finished deals import job (theirs and the admins' to see, nobody else's)."""
+    from accounts.models import ImportJob
+
+    job = ImportJob.objects.create(
+        organization=cast.org,
+        kind="deals",
+        created_by=cast.member.user,
+        status=ImportJob.Status.SUCCEEDED,
+        total_rows=400,
+        processed_rows=400,
+        created_count=400,
+    )
+    return job.pk
+
+
 def _day_off(cast: Cast) -> int:
     from datetime import date
 
@@ -257,6 +273,7 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     ),
     "metric_id": lambda cast: MetricFactory.create(organization=cast.org, key="calls").pk,
     "day_off_id": _day_off,
+    "job_id": _import_job,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).
