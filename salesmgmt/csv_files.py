@@ -188,7 +188,7 @@ def read_table(
         if len(rows) >= max_rows:
             message = _("At most %(n)d rows per file; split it up.") % {"n": max_rows}
             raise ImportRefused([LineError(line, message)])
-        values = dict(zip(header, cells, strict=True))
+        values = dict(zip(header, cells, strict=False))
         for name in header[len(cells) :]:
             values[name] = ""
         rows.append(Row(line, values, extra_cells=len(cells) > len(header)))

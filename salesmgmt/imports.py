@@ -11,7 +11,7 @@ same two phases:
    once. Anything raised there rolls the whole file back: all or nothing.
 
 Running a large import as a background job (progress, throttles, claiming) is the job
-runner's business (`accounts.imports`); this module knows no models.
+runner's business (`accounts.imports`); this module stores nothing.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ class RollupMachine(RuleBasedStateMachine):
             lines.append(f"{self.reps[rep].user.email},{kind},{moment},{quantity},imported")
         table = read_import(ActivityImporter, "\n".join(lines) + "\n")
         result = import_now(ActivityImporter, actor=self.admin, table=table)
-        assert result.errors == []
+        assert result.errors == ()
         assert result.created == len(rows)
 
     @rule(rep=st.integers(0, 2), team=st.integers(0, 1))
