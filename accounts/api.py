@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from accounts import rules, selectors, services
 from accounts.backends import canonical_username
-from accounts.models import Membership, Organization, OrganizationDomain, Team, User
+from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.csv_api import ImportJobSerializer
 
 # --- auth -------------------------------------------------------------------------------
 
@@ -406,3 +407,28 @@ class DomainViewSet(
         """Look the TXT record up now; 400 saying why when it is not (yet) there."""
         domain = services.verify_domain(actor=self.membership, domain=self.get_object())
         return Response(DomainSerializer(domain).data)
+
+
+# --- import jobs --------------------------------------------------------------------------
+
+
+class ImportJobViewSet(
+    OrgScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Import jobs (large CSV imports run by a worker): the caller's own, newest first.
+
+    A job is seen by the person who started it and by admins; anyone else gets 404.
+    """
+
+    serializer_class = ImportJobSerializer
+    lookup_url_kwarg = "job_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        if self.is_schema_generation:
+            return ImportJob.objects.none()
+        jobs = selectors.import_jobs_visible_to(self.membership)
+        if self.action == "list":
+            jobs = jobs.filter(created_by_id=self.membership.user_id)
+        return jobs

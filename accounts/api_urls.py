@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("teams", api.TeamViewSet, basename="team")
 router.register("members", api.MemberViewSet, basename="member")
 router.register("domains", api.DomainViewSet, basename="domain")
+router.register("import-jobs", api.ImportJobViewSet, basename="import-job")
 
 auth_urlpatterns = [
     path("auth/token/", api.TokenLoginView.as_view(), name="token"),

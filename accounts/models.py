@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from salesmgmt.imports import JobStatus
 from salesmgmt.tenancy import OrgScopedModel
 
 if TYPE_CHECKING:
@@ -464,3 +465,72 @@ class OrganizationDomain(OrgScopedModel):
     @property
     def record_value(self) -> str:
         return f"salesmgmt-domain-verification={self.token}"
+
+
+class ImportJob(OrgScopedModel):
+    """A large CSV import run by a worker: its file until done, its progress, its outcome.
+
+    All or nothing: a job either wrote every row (`succeeded`) or none (`failed`, with the
+    refused lines). The file is kept in the row (no media storage) and cleared once the job
+    is finished. Written only by `accounts.imports`.
+    """
+
+    Status = JobStatus
+    ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    kind = models.CharField(_("kind"), max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)  # rows checked so far
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"line", "message"}], capped
+    error_count = models.PositiveIntegerField(default=0)
+    content = models.TextField(blank=True)  # the uploaded CSV, until the job is finished
+    # Bumped by every claim: a worker whose claim was taken over can no longer write.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One import in flight per person: a second one waits its turn (429).
+            models.UniqueConstraint(
+                "created_by",
+                condition=models.Q(status__in=["queued", "running"]),
+                name="importjob_one_active_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_by", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def phase(self) -> str:
+        """One of salesmgmt.imports.JOB_PHASES."""
+        if self.is_finished:
+            return "done"
+        if self.status == JobStatus.QUEUED:
+            return "queued"
+        return "writing" if self.processed_rows >= self.total_rows else "checking"
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

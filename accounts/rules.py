@@ -206,3 +206,23 @@ def can_delete_deal(actor: Membership, deal: Any) -> bool:
     if deal.organization_id != actor.organization_id or not actor.active:
         return False
     return deal.owner_id == actor.user_id or bool(is_org_admin(actor))
+
+
+def can_import_deals(actor: Membership) -> bool:
+    """Managers and admins import deals (for themselves and the people they lead).
+
+    Salespeople open deals one at a time: a file of deals writes in bulk into what the
+    whole organisation shares (the customer list, the pipeline and forecast) and can credit
+    won deals, which feed goals, leaderboards and evaluations, by the thousand at once.
+    """
+    return bool(is_manager_or_admin(actor))
+
+
+# --- import jobs (duck-typed) -------------------------------------------------------------
+
+
+def can_view_import_job(actor: Membership, job: Any) -> bool:
+    """An import job is its creator's; admins see every job of the organisation."""
+    if job.organization_id != actor.organization_id or not actor.active:
+        return False
+    return job.created_by_id == actor.user_id or bool(is_org_admin(actor))

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 
 from accounts.models import (
+    ImportJob,
     Invitation,
     Membership,
     Organization,
@@ -16,7 +17,7 @@ from accounts.models import (
     User,
     email_domain,
 )
-from accounts.rules import descendants
+from accounts.rules import descendants, is_org_admin
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -144,3 +145,12 @@ def organization_owns_address(org: Organization, email: str) -> bool:
         .filter(domain=domain, verified_at__isnull=False)
         .exists()
     )
+
+
+def import_jobs_visible_to(actor: Membership) -> QuerySet[ImportJob]:
+    """Import jobs the actor may follow (`rules.can_view_import_job`): own ones; admins all."""
+    # The uploaded file can be megabytes: only the job runner reads it.
+    jobs = ImportJob.objects.for_org(actor.organization_id).defer("content")
+    if is_org_admin(actor):
+        return jobs
+    return jobs.filter(created_by_id=actor.user_id)

@@ -73,6 +73,7 @@ org_urlpatterns = [
         views.member_resend_invitation,
         name="member_resend_invitation",
     ),
+    path("imports/<int:job_id>/", views.import_job, name="import_job"),
 ]
 
 urlpatterns = [

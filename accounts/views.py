@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,9 +29,19 @@ from accounts.forms import (
     ProfileForm,
     TeamForm,
 )
-from accounts.models import Invitation, Membership, Team
+from accounts.imports import submit_import
+from accounts.models import ImportJob, Invitation, Membership, Team
 from salesmgmt import ratelimit
-from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.csv_files import (
+    ImportRefused,
+    ImportResult,
+    declared_too_large,
+    size_label,
+    too_large_message,
+)
+from salesmgmt.errors import DomainError, TooManyRequests, add_domain_error_to_form
+from salesmgmt.forms import CSVUploadForm
+from salesmgmt.imports import importer_for
 from salesmgmt.tenancy import org_view
 
 MEMBERS_PER_PAGE = 25
@@ -414,3 +425,75 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
             record_event(action="password_reset_throttled", target=email, request=self.request)
             return redirect(self.get_success_url())
         return super().form_valid(form)
+
+
+# --- CSV imports (every app's import page runs through `import_page`) ----------------------
+
+
+def import_page(
+    request: Any, *, kind: str, form_class: type[CSVUploadForm], template: str, **context: Any
+) -> HttpResponse:
+    """An import page: the upload form, the person's import in flight, and the outcome.
+
+    A small file is imported at once (back to the list, or the refused lines by number); a
+    large one becomes a job and the person is sent to its page, which shows its progress.
+    """
+    me = request.membership
+    importer = importer_for(kind)
+    rules.require(importer.may_import(me))
+    form = form_class()
+    errors: Sequence[Any] = ()
+    error_count, refusal, status = 0, "", 200
+    if request.method == "POST" and declared_too_large(request.META):
+        # Refused before Django reads (and spools) the body at all.
+        refusal, status = too_large_message(), 413
+    elif request.method == "POST":
+        form, status = form_class(request.POST, request.FILES), 422
+        outcome: ImportResult | ImportJob | None = None
+        if form.is_valid():
+            try:
+                outcome = submit_import(actor=me, kind=kind, content=form.cleaned_data["file"])
+            except ImportRefused as exc:
+                outcome = exc.result
+            except TooManyRequests as exc:
+                refusal, status = exc.message, 429
+        if isinstance(outcome, ImportJob):
+            return redirect("accounts:import_job", org_slug=request.org.slug, job_id=outcome.pk)
+        if isinstance(outcome, ImportResult) and not outcome.errors:
+            messages.success(request, importer.created_message(outcome.created))
+            return redirect(importer.list_url_name, org_slug=request.org.slug)
+        if outcome is not None:
+            errors, error_count = outcome.errors, outcome.error_count
+    job = (
+        selectors.import_jobs_visible_to(me)
+        .filter(created_by_id=me.user_id, kind=kind, status__in=ImportJob.ACTIVE)
+        .first()
+    )
+    context.update(
+        form=form,
+        errors=errors,
+        error_count=error_count,
+        refusal=refusal,
+        job=job,
+        importer=importer,
+        max_size=size_label(settings.IMPORT_MAX_BYTES),
+        max_rows=settings.IMPORT_MAX_ROWS,
+        sync_rows=settings.IMPORT_SYNC_MAX_ROWS,
+    )
+    return render(request, template, context, status=status)
+
+
+@org_view
+@require_GET
+def import_job(request: Any, job_id: int) -> HttpResponse:
+    """An import job's progress (polled with htmx while it runs) and its outcome."""
+    job = get_object_or_404(selectors.import_jobs_visible_to(request.membership), pk=job_id)
+    importer = importer_for(job.kind)
+    context = {
+        "job": job,
+        "importer": importer,
+        "done_message": importer.created_message(job.created_count),
+        "may_import_again": importer.may_import(request.membership),
+    }
+    template = "_import_job.html" if _is_htmx(request) else "accounts/import_job.html"
+    return render(request, template, context)

@@ -9,9 +9,10 @@ see but not change answers 403.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, parsers, renderers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,16 +34,21 @@ from rest_framework.views import APIView
 from accounts import rules
 from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
 from accounts.audit import record_event
+from accounts.imports import submit_import
 from accounts.models import Membership, Team, User
 from activities import csv_export, selectors, services
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt import periods
 from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.csv_api import (
+    IMPORT_PARSERS,
+    CSVRenderer,
+    import_response,
+    import_schema,
+    read_csv_upload,
+)
 from salesmgmt.tenancy import resolve_membership
 
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-# Room for the multipart boundary and part headers around a file of MAX_IMPORT_BYTES.
-MULTIPART_OVERHEAD = 64 * 1024
 MAX_RANGE_YEARS = 3
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer column
 
@@ -330,95 +336,6 @@ def _service_arguments(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-class CSVRenderer(renderers.BaseRenderer):
-    """Lets clients ask for `text/csv`; errors on such a request are rendered as CSV too."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if data is None:
-            return b""
-        if isinstance(data, dict):
-            rows = [
-                (field, message)
-                for field, messages in data.items()
-                for message in (messages if isinstance(messages, list) else [messages])
-            ]
-            return "".join(csv_export.csv_lines(("field", "message"), rows)).encode()
-        return str(data).encode()
-
-
-class CSVTextParser(parsers.BaseParser):
-    """A raw `text/csv` body, returned as bytes (at most MAX_IMPORT_BYTES)."""
-
-    media_type = "text/csv"
-
-    def parse(  # type: ignore[override]  # DRF passes any parse result on as request.data
-        self,
-        stream: Any,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        content = stream.read(MAX_IMPORT_BYTES + 1) if stream is not None else b""
-        if len(content) > MAX_IMPORT_BYTES:
-            raise PayloadTooLarge()
-        return bytes(content)
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The file is larger than 2 MB.")
-    default_code = "too_large"
-
-
-def read_csv_upload(request: Request) -> bytes:
-    """The CSV of an import request: a multipart `file` or a raw text/csv body, at most 2 MB.
-
-    A declared length over the limit is refused before the body is read at all.
-    """
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
-        raise PayloadTooLarge()
-    content = request.data
-    if isinstance(content, bytes):
-        return content
-    upload = request.FILES.get("file")
-    if upload is None:
-        raise serializers.ValidationError(
-            {"file": [_("Upload a CSV file as `file`, or send the CSV as text/csv.")]}
-        )
-    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge()
-    data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge()
-    return bytes(data)
-
-
-class ActivityImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text=gettext_lazy("CSV with columns user_email,type,occurred_at,quantity,note.")
-    )
-
-
-class ActivityImportErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    message = serializers.CharField()
-
-
-class ActivityImportResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    # A declared field, not the Serializer.errors property (the metaclass moves it aside).
-    errors = ActivityImportErrorSerializer(many=True)  # type: ignore[assignment]
-
-
 @extend_schema_view(
     list=extend_schema(parameters=ACTIVITY_FILTER_PARAMETERS),
     retrieve=extend_schema(responses=ActivitySerializer),
@@ -515,35 +432,20 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
         services.delete_activity(actor=self.membership, activity=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        request={
-            "multipart/form-data": ActivityImportUploadSerializer,
-            "text/csv": OpenApiTypes.STR,
-        },
-        responses={
-            201: ActivityImportResultSerializer,
-            400: ActivityImportResultSerializer,
-            413: OpenApiResponse(description="The file is larger than 2 MB."),
-        },
-        description=(
-            "Import activities from CSV (columns user_email,type,occurred_at,quantity,note; "
-            "at most 2 MB), all or nothing: any bad line and nothing is created."
-        ),
-    )
+    @import_schema(what="activities", columns=",".join(services.IMPORT_COLUMNS))
     @action(
         detail=False,
         methods=["post"],
         url_path="import",
         url_name="import",
-        parser_classes=[parsers.MultiPartParser, CSVTextParser],
+        parser_classes=IMPORT_PARSERS,
     )
     def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         content = read_csv_upload(request)
-        result = services.import_activities(actor=self.membership, content=content)
-        body = ActivityImportResultSerializer(result).data
-        if result.created:
-            return Response(body, status=status.HTTP_201_CREATED)
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        outcome = submit_import(
+            actor=self.membership, kind=services.ActivityImporter.kind, content=content
+        )
+        return import_response(outcome, context=self.get_serializer_context())
 
     @extend_schema(
         parameters=ACTIVITY_FILTER_PARAMETERS,
@@ -554,6 +456,9 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
                     "CSV columns: " + ", ".join(csv_export.ACTIVITY_COLUMNS) + ". Cells that "
                     "start with = + - @ tab or CR are prefixed with ' (formula neutralised)."
                 ),
+            ),
+            400: OpenApiResponse(
+                description=f"Bad filters, or more than {settings.EXPORT_MAX_ROWS} rows."
             ),
         },
     )
@@ -566,10 +471,9 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
         pagination_class=None,
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        activities = self.filtered_queryset().iterator(chunk_size=2000)
         filename = f"activities-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
         return csv_export.activities_csv_response(
-            activities, tzinfo=self.org.tzinfo, filename=filename
+            self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
         )
 
 

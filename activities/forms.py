@@ -16,8 +16,8 @@ from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import eligible_managers
 from activities import selectors
 from activities.models import MAX_QUANTITY, Activity, ActivityType
+from salesmgmt.forms import CSVUploadForm
 
-IMPORT_MAX_BYTES = 2 * 1024 * 1024
 LONGEST_PERIOD = timedelta(days=366 * 2)
 NOTE_MAX = 4000
 
@@ -344,18 +344,8 @@ class ActivityFilterForm(PeriodForm):
 # --- import --------------------------------------------------------------------------------
 
 
-class ActivityImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8, with a header line: user_email, type, occurred_at, quantity, note."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 MB; split it up."))
-        return bytes(upload.read())
+class ActivityImportForm(CSVUploadForm):
+    help_text = _("UTF-8, with a header line: user_email, type, occurred_at, quantity, note.")
 
 
 # --- activity types ------------------------------------------------------------------------

@@ -7,10 +7,8 @@ only after the commit; a dead broker never fails a write (the beat drain catches
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, User
@@ -28,12 +27,12 @@ from activities.rollup import Bucket, mark_dirty
 from activities.signals import activity_saved
 from salesmgmt import periods
 from salesmgmt.errors import DomainError
+from salesmgmt.imports import CheckedRow, Importer
 
 log = logging.getLogger(__name__)
 
 FUTURE_TOLERANCE = timedelta(days=1)
 OLDEST_ALLOWED = timedelta(days=366 * 10)
-IMPORT_MAX_ROWS = 10_000
 IMPORT_COLUMNS = ("user_email", "type", "occurred_at", "quantity", "note")
 
 DEFAULT_ACTIVITY_TYPES: tuple[tuple[str, str, int | None], ...] = (
@@ -397,17 +396,14 @@ def delete_activity(*, actor: Membership, activity: Activity) -> None:
 # --- CSV import ---------------------------------------------------------------------------
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-
 def _parse_moment(org: Organization, text: str) -> datetime:
     text = text.strip()
-    moment = parse_datetime(text)
+    try:
+        moment = parse_datetime(text)
+        day = None if moment is not None else parse_date(text)
+    except ValueError:  # well-formed but impossible, such as 2026-02-30
+        moment = day = None
     if moment is None:
-        day = parse_date(text)
         if day is None:
             raise DomainError(_("occurred_at must be a date or an ISO 8601 date-time."))
         moment = datetime(day.year, day.month, day.day, 12, 0, tzinfo=org.tzinfo)
@@ -416,91 +412,62 @@ def _parse_moment(org: Organization, text: str) -> datetime:
     return moment
 
 
-def import_activities(*, actor: Membership, content: bytes | str) -> ImportResult:
-    """Import activities from CSV, all or nothing; errors name their line numbers.
+class ActivityImporter(Importer):
+    """Activities from CSV: members import their own rows, admins anyone's (`can_log_for`)."""
 
-    Columns: user_email, type, occurred_at, quantity, note. Members import only their own
-    rows; admins import for anyone in the organisation.
-    """
-    org = actor.organization
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return ImportResult(errors=[{"line": 0, "message": _("The file is not UTF-8 text.")}])
-    reader = csv.DictReader(io.StringIO(content))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in IMPORT_COLUMNS[:3] if c not in header]
-    if missing:
-        return ImportResult(
-            errors=[{"line": 1, "message": _("Missing columns: %s") % ", ".join(missing)}]
+    kind = "activities"
+    columns = IMPORT_COLUMNS
+    required = IMPORT_COLUMNS[:3]
+    title = gettext_lazy("Activities import")
+    list_url_name = "activities:activity_list"
+    import_url_name = "activities:activity_import"
+
+    @classmethod
+    def created_message(cls, count: int) -> str:
+        return ngettext("Imported %d activity.", "Imported %d activities.", count) % count
+
+    def __init__(self, actor: Membership) -> None:
+        super().__init__(actor)
+        org = actor.organization
+        self.members = {
+            m.user.email.lower(): m
+            for m in Membership.objects.for_org(org).filter(active=True).select_related("user")
+        }
+        self.types = {t.key: t for t in ActivityType.objects.for_org(org).filter(active=True)}
+
+    def check_row(self, values: dict[str, str]) -> Activity:
+        actor, org = self.actor, self.actor.organization
+        email = values.get("user_email", "").strip().lower()
+        owner = self.members.get(email)
+        if owner is None:
+            raise DomainError(_("Unknown member e-mail “%s”.") % email)
+        if not rules.can_log_for(actor, owner):
+            raise DomainError(_("You may only import your own activities."))
+        type_key = values.get("type", "").strip()
+        if type_key not in self.types:
+            raise DomainError(_("Unknown activity type “%s”.") % type_key)
+        moment = _check_moment(org, _parse_moment(org, values.get("occurred_at", "")))
+        raw_quantity = values.get("quantity", "").strip() or "1"
+        quantity = _check_quantity(raw_quantity if raw_quantity.lstrip("-").isdigit() else "x")
+        note = values.get("note", "").strip()
+        if len(note) > 4000:
+            raise DomainError(_("The note is too long."))
+        return Activity(
+            organization=org,
+            user_id=owner.user_id,
+            team_id=owner.team_id,
+            type=self.types[type_key],
+            occurred_at=moment,
+            local_date=periods.local_date(org, moment),
+            quantity=quantity,
+            note=note,
+            created_by_id=actor.user_id,
         )
-    reader.fieldnames = header
-    members = {
-        m.user.email.lower(): m
-        for m in Membership.objects.for_org(org).filter(active=True).select_related("user")
-    }
-    types = {t.key: t for t in ActivityType.objects.for_org(org).filter(active=True)}
-    prepared: list[Activity] = []
-    errors: list[dict[str, Any]] = []
-    try:
-        for index, row in enumerate(reader):
-            line = index + 2  # the header is line 1
-            if len(prepared) + len(errors) >= IMPORT_MAX_ROWS:
-                errors.append(
-                    {"line": line, "message": _("At most %d rows per file.") % IMPORT_MAX_ROWS}
-                )
-                break
-            if None in row:
-                errors.append({"line": line, "message": _("Too many columns.")})
-                continue
-            try:
-                prepared.append(_import_row(actor, org, row, members, types))
-            except DomainError as exc:
-                errors.append({"line": line, "message": exc.message})
-    except csv.Error as exc:
-        errors.append({"line": reader.line_num, "message": _("Malformed CSV: %s") % exc})
-    if errors:
-        return ImportResult(created=0, errors=errors)
-    if not prepared:
-        return ImportResult(errors=[{"line": 1, "message": _("The file has no rows.")}])
-    with transaction.atomic():
-        Activity.objects.bulk_create(prepared, batch_size=1000)
-        mark_dirty(org_id=org.pk, buckets={Bucket(a.user_id, a.local_date) for a in prepared})
-        request_rollup(org.pk)
-    return ImportResult(created=len(prepared))
 
-
-def _import_row(
-    actor: Membership,
-    org: Organization,
-    row: dict[str, str],
-    members: dict[str, Membership],
-    types: dict[str, ActivityType],
-) -> Activity:
-    email = (row.get("user_email") or "").strip().lower()
-    owner = members.get(email)
-    if owner is None:
-        raise DomainError(_("Unknown member e-mail “%s”.") % email)
-    if not rules.can_log_for(actor, owner):
-        raise DomainError(_("You may only import your own activities."))
-    type_key = (row.get("type") or "").strip()
-    if type_key not in types:
-        raise DomainError(_("Unknown activity type “%s”.") % type_key)
-    moment = _check_moment(org, _parse_moment(org, row.get("occurred_at") or ""))
-    raw_quantity = (row.get("quantity") or "").strip() or "1"
-    quantity = _check_quantity(raw_quantity if raw_quantity.lstrip("-").isdigit() else "x")
-    note = (row.get("note") or "").strip()
-    if len(note) > 4000:
-        raise DomainError(_("The note is too long."))
-    return Activity(
-        organization=org,
-        user_id=owner.user_id,
-        team_id=owner.team_id,
-        type=types[type_key],
-        occurred_at=moment,
-        local_date=periods.local_date(org, moment),
-        quantity=quantity,
-        note=note,
-        created_by_id=actor.user_id,
-    )
+    def write(self, rows: Sequence[CheckedRow]) -> None:
+        """Every checked activity at once, its buckets marked dirty in the same transaction."""
+        org_id = self.actor.organization_id
+        activities = [row.value for row in rows]
+        Activity.objects.bulk_create(activities, batch_size=1000)
+        mark_dirty(org_id=org_id, buckets={Bucket(a.user_id, a.local_date) for a in activities})
+        request_rollup(org_id)

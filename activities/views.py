@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
 from accounts.models import Team
+from accounts.views import import_page
 from activities import csv_export, selectors, services
 from activities.forms import (
     ActivityFilterForm,
@@ -163,9 +165,13 @@ def activity_export(request: Any) -> HttpResponseBase:
     filters = ActivityFilterForm(request.GET or None, actor=me)
     activities = filters.filter(selectors.activities_visible_to(me))
     filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
-    return csv_export.activities_csv_response(
-        activities.iterator(chunk_size=2000), tzinfo=org.tzinfo, filename=filename
-    )
+    try:
+        return csv_export.activities_csv_response(activities, tzinfo=org.tzinfo, filename=filename)
+    except DomainError as exc:  # more rows than an export may hold
+        messages.error(request, exc.message)
+        return redirect(
+            f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
+        )
 
 
 @org_view
@@ -173,23 +179,15 @@ def activity_export(request: Any) -> HttpResponseBase:
 def activity_import(request: Any) -> HttpResponse:
     """Upload a CSV of activities: all rows are created, or none (errors by line)."""
     org, me = request.org, request.membership
-    form = ActivityImportForm(request.POST or None, request.FILES or None)
-    errors: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        result = services.import_activities(actor=me, content=form.cleaned_data["file"])
-        if not result.errors:
-            messages.success(request, _("Imported %d activities.") % result.created)
-            return redirect("activities:activity_list", org_slug=org.slug)
-        errors = result.errors
-    context = {
-        "form": form,
-        "errors": errors,
-        "columns": services.IMPORT_COLUMNS,
-        "type_keys": [t.key for t in selectors.activity_types(org, active_only=True)],
-        "can_import_for_others": rules.is_org_admin(me),
-    }
-    status = 422 if request.method == "POST" else 200
-    return render(request, "activities/import.html", context, status=status)
+    return import_page(
+        request,
+        kind=services.ActivityImporter.kind,
+        form_class=ActivityImportForm,
+        template="activities/import.html",
+        columns=services.IMPORT_COLUMNS,
+        type_keys=[t.key for t in selectors.activity_types(org, active_only=True)],
+        can_import_for_others=rules.is_org_admin(me),
+    )
 
 
 @org_view

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import StreamingHttpResponse
@@ -27,7 +28,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, parsers, renderers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,12 +36,19 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
+from accounts.imports import submit_import
 from accounts.models import Membership, Organization, Team, User
-from activities.api import CSVRenderer, CSVTextParser, read_csv_upload
 from deals import csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
 from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.csv_api import (
+    IMPORT_PARSERS,
+    CSVRenderer,
+    import_response,
+    import_schema,
+    read_csv_upload,
+)
 from salesmgmt.errors import DomainError
 
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer column
@@ -461,23 +469,6 @@ DEAL_FILTER_PARAMETERS = [
 ]
 
 
-class ImportErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    message = serializers.CharField()
-
-
-class DealImportResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    # A declared field, not the Serializer.errors property (the metaclass moves it aside).
-    errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]
-
-
-class DealImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text=gettext_lazy("CSV with columns %s.") % ", ".join(csv_io.IMPORT_COLUMNS)
-    )
-
-
 def _with_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     """Prefetch what the flat deal shape reads: two queries for any number of deals."""
     return deals.prefetch_related(
@@ -666,38 +657,26 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(deal.notes.order_by("created_at", "id"))
         return self.get_paginated_response(DealNoteSerializer(page, many=True).data)
 
-    @extend_schema(
-        request={
-            "multipart/form-data": DealImportUploadSerializer,
-            "text/csv": OpenApiTypes.STR,
-        },
-        responses={
-            201: DealImportResultSerializer,
-            400: DealImportResultSerializer,
-            413: OpenApiResponse(description="The file is larger than 2 MB."),
-        },
-        description=(
-            "Import deals from CSV (columns "
-            + ", ".join(csv_io.IMPORT_COLUMNS)
-            + "; title, customer and amount required; at most 2 MB), all or nothing: any "
-            "bad line and nothing is created. An unknown customer name creates the customer; "
-            "`collaborator_emails` is separated by `;`."
-        ),
+    @import_schema(
+        what="deals",
+        columns=",".join(csv_io.IMPORT_COLUMNS),
+        notes="Title, customer and amount are required; an unknown customer name adds the "
+        "customer; `collaborator_emails` is separated by `;`. Managers and admins only: "
+        "the owner is the caller or someone they manage.",
     )
     @action(
         detail=False,
         methods=["post"],
         url_path="import",
         url_name="import",
-        parser_classes=[parsers.MultiPartParser, CSVTextParser],
+        parser_classes=IMPORT_PARSERS,
     )
     def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         content = read_csv_upload(request)
-        result = csv_io.import_deals(actor=self.membership, content=content)
-        body = DealImportResultSerializer(result).data
-        if result.created:
-            return Response(body, status=status.HTTP_201_CREATED)
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        outcome = submit_import(
+            actor=self.membership, kind=csv_io.DealImporter.kind, content=content
+        )
+        return import_response(outcome, context=self.get_serializer_context())
 
     @extend_schema(
         parameters=DEAL_FILTER_PARAMETERS,
@@ -708,6 +687,9 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
                     "CSV columns: " + ", ".join(csv_io.EXPORT_COLUMNS) + ". Cells that start "
                     "with = + - @ tab or CR are prefixed with ' (formula neutralised)."
                 ),
+            ),
+            400: OpenApiResponse(
+                description=f"Bad filters, or more than {settings.EXPORT_MAX_ROWS} rows."
             ),
         },
     )
@@ -720,9 +702,10 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         pagination_class=None,
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        deals = csv_io.with_export_rows(self.filtered_queryset()).iterator(chunk_size=1000)
         filename = f"deals-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
-        return csv_io.deals_csv_response(deals, tzinfo=self.org.tzinfo, filename=filename)
+        return csv_io.deals_csv_response(
+            self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
+        )
 
 
 # --- stats --------------------------------------------------------------------------------

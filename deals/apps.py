@@ -8,6 +8,9 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from activities.rollup import register_recomputer
         from deals import receivers  # noqa: F401  (org defaults, demo data, goal sources)
+        from deals.csv_io import DealImporter
         from deals.rollup import won_deals
+        from salesmgmt.imports import register_importer
 
         register_recomputer(won_deals)
+        register_importer(DealImporter)

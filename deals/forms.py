@@ -17,6 +17,7 @@ from accounts.models import Membership, Team, User
 from deals import selectors
 from deals.models import Customer, Deal, Stage
 from salesmgmt import periods
+from salesmgmt.forms import CSVUploadForm
 
 # The deal list's sortable columns: URL value -> ORDER BY expression.
 SORTS: dict[str, Any] = {
@@ -399,21 +400,9 @@ class StageCreateForm(StageForm):
 
 # --- CSV import ---------------------------------------------------------------------------
 
-IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
-
-class DealImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8, with a header line; title, customer and amount are required."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 MB; split it up."))
-        return bytes(upload.read())
+class DealImportForm(CSVUploadForm):
+    help_text = _("UTF-8, with a header line; title, customer and amount are required.")
 
 
 # --- saved views --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -157,27 +158,81 @@ def _probability(value: Any) -> int:
     return number
 
 
+class DealLookups:
+    """What checking new deals reads: the organisation's active members and its stages.
+
+    Read per key when opening one deal; `preload` reads everything once for an import that
+    checks thousands of lines.
+    """
+
+    def __init__(self, org_id: int) -> None:
+        self.org_id = org_id
+        self._members: dict[int, Membership | None] = {}
+        self._stages: dict[str, Stage | None] = {}
+        self._complete = False
+
+    def preload(self) -> DealLookups:
+        members = Membership.objects.for_org(self.org_id).filter(active=True)
+        self._members = {m.user_id: m for m in members.select_related("user")}
+        self._stages = {s.key: s for s in Stage.objects.for_org(self.org_id)}
+        self._complete = True
+        return self
+
+    def active_members(self) -> list[Membership]:
+        """Every active member (after `preload`), with their users."""
+        return [m for m in self._members.values() if m is not None]
+
+    def member(self, user_id: int) -> Membership | None:
+        """The user's active membership in the organisation, if any."""
+        if user_id not in self._members and not self._complete:
+            self._members[user_id] = (
+                Membership.objects.for_org(self.org_id).filter(user_id=user_id, active=True).first()
+            )
+        return self._members.get(user_id)
+
+    def inactive_or_foreign(self, user_ids: Iterable[int]) -> set[int]:
+        """Those of `user_ids` who are not active members of the organisation."""
+        ids = set(user_ids)
+        if not self._complete:
+            found = Membership.objects.for_org(self.org_id).filter(user_id__in=ids, active=True)
+            return ids - set(found.values_list("user_id", flat=True))
+        return {i for i in ids if self._members.get(i) is None}
+
+    def stage(self, stage: Stage | str | None) -> Stage:
+        """A stage of the organisation by key (or as given), default the first open one."""
+        if isinstance(stage, Stage):
+            if stage.organization_id != self.org_id:
+                raise DomainError(_("Unknown stage."), field="stage")
+            return stage
+        if stage is None:
+            found = self._first_open_stage()
+            if found is None:
+                raise DomainError(_("Set up the pipeline stages first."), field="stage")
+            return found
+        if stage not in self._stages and not self._complete:
+            self._stages[stage] = Stage.objects.for_org(self.org_id).filter(key=stage).first()
+        known = self._stages.get(stage)
+        if known is None:
+            raise DomainError(_("Unknown stage “%s”.") % stage, field="stage")
+        return known
+
+    def _first_open_stage(self) -> Stage | None:
+        if not self._complete:
+            open_stages = Stage.objects.for_org(self.org_id).filter(outcome=Stage.Outcome.OPEN)
+            return open_stages.order_by("order").first()
+        candidates = [s for s in self._stages.values() if s and s.outcome == Stage.Outcome.OPEN]
+        return min(candidates, key=lambda s: (s.order, s.pk), default=None)
+
+
 def _members(org_id: int, users: Iterable[User | int], field: str) -> list[int]:
     ids = sorted({u if isinstance(u, int) else u.pk for u in users})
-    found = set(
-        Membership.objects.for_org(org_id)
-        .filter(user_id__in=ids, active=True)
-        .values_list("user_id", flat=True)
-    )
-    if set(ids) - found:
+    if DealLookups(org_id).inactive_or_foreign(ids):
         raise DomainError(_("Only active members of this organisation can be added."), field=field)
     return ids
 
 
 def _stage(org_id: int, stage: Stage | str) -> Stage:
-    if isinstance(stage, Stage):
-        if stage.organization_id != org_id:
-            raise DomainError(_("Unknown stage."), field="stage")
-        return stage
-    found = Stage.objects.for_org(org_id).filter(key=stage).first()
-    if found is None:
-        raise DomainError(_("Unknown stage “%s”.") % stage, field="stage")
-    return found
+    return DealLookups(org_id).stage(stage)
 
 
 def _concerns(values: Sequence[Any] | str | None) -> list[tuple[str, bool]]:
@@ -206,13 +261,33 @@ def _mark_won_bucket(deal: Deal) -> None:
         request_rollup(deal.organization_id)
 
 
-@transaction.atomic
-def create_deal(
+@dataclass(frozen=True)
+class NewDeal:
+    """A deal that passed `check_new_deal`, ready for `open_deals`."""
+
+    title: str
+    owner: Membership
+    amount: Decimal
+    stage: Stage
+    probability: int
+    probability_is_manual: bool
+    expected_close_date: date | None
+    next_step: str
+    next_step_date: date | None
+    proposal_date: date | None
+    term: str
+    forecast_category: str
+    collaborator_ids: tuple[int, ...]
+    concerns: tuple[tuple[str, bool], ...]
+    customer: Customer | None = None  # an import adds customers only once all lines passed
+
+
+def check_new_deal(
     *,
     actor: Membership,
     title: str,
-    customer: Customer,
     amount: Any,
+    customer: Customer | None = None,
     stage: Stage | str | None = None,
     owner: User | int | None = None,
     collaborators: Iterable[User | int] = (),
@@ -224,13 +299,18 @@ def create_deal(
     term: str = Deal.Term.SHORT,
     forecast_category: str = Deal.Forecast.PIPELINE,
     concerns: Sequence[Any] | str | None = None,
-) -> Deal:
-    """Open a deal (for oneself; managers for their people; admins for anyone)."""
-    org = actor.organization
-    if customer.organization_id != org.pk:
+    lookups: DealLookups | None = None,
+) -> NewDeal:
+    """Every rule of opening a deal, without writing anything (imports check each line first).
+
+    For oneself; managers for their people; admins for anyone (PermissionDenied otherwise).
+    """
+    org_id = actor.organization_id
+    lookups = lookups or DealLookups(org_id)
+    if customer is not None and customer.organization_id != org_id:
         raise DomainError(_("Unknown customer."), field="customer")
     owner_id = actor.user_id if owner is None else (owner if isinstance(owner, int) else owner.pk)
-    owner_membership = Membership.objects.for_org(org).filter(user_id=owner_id, active=True).first()
+    owner_membership = lookups.member(owner_id)
     if owner_membership is None:
         raise DomainError(_("The owner must be an active member."), field="owner")
     if owner_id != actor.user_id:
@@ -241,21 +321,16 @@ def create_deal(
         raise DomainError(_("Term is short or long."), field="term")
     if forecast_category not in Deal.Forecast.values:
         raise DomainError(_("Unknown forecast category."), field="forecast_category")
-    start_stage = (
-        _stage(org.pk, stage)
-        if stage is not None
-        else Stage.objects.for_org(org).filter(outcome=Stage.Outcome.OPEN).order_by("order").first()
-    )
-    if start_stage is None:
-        raise DomainError(_("Set up the pipeline stages first."), field="stage")
-    collaborator_ids = _members(org.pk, collaborators, "collaborators")
+    start_stage = lookups.stage(stage)
+    collaborator_ids = sorted({u if isinstance(u, int) else u.pk for u in collaborators})
+    if lookups.inactive_or_foreign(collaborator_ids):
+        raise DomainError(
+            _("Only active members of this organisation can be added."), field="collaborators"
+        )
     concern_rows = _concerns(concerns)
-    deal = Deal.objects.create(
-        organization=org,
+    return NewDeal(
         title=title.strip()[:200],
-        customer=customer,
-        owner_id=owner_id,
-        team_id=owner_membership.team_id,
+        owner=owner_membership,
         amount=_amount(amount),
         stage=start_stage,
         probability=start_stage.probability if probability is None else _probability(probability),
@@ -266,22 +341,118 @@ def create_deal(
         proposal_date=proposal_date,
         term=term,
         forecast_category=forecast_category,
-        last_stage_change_at=timezone.now(),
+        collaborator_ids=tuple(collaborator_ids),
+        concerns=tuple(concern_rows),
+        customer=customer,
     )
-    deal.collaborators.set(collaborator_ids)
-    Concern.objects.bulk_create([Concern(deal=deal, text=t, resolved=r) for t, r in concern_rows])
-    StageChange.objects.create(
-        deal=deal, from_stage=None, to_stage=start_stage, at=timezone.now(), by_id=actor.user_id
-    )
-    if start_stage.outcome != Stage.Outcome.OPEN:
-        _close(
-            deal,
-            start_stage,
-            lost_reason="" if start_stage.outcome == Stage.Outcome.WON else _("Closed at entry"),
+
+
+@transaction.atomic
+def open_deals(*, actor: Membership, deals: Sequence[NewDeal]) -> list[Deal]:
+    """Write deals checked by `check_new_deal` (customer set) with their first history entry.
+
+    In bulk: a few statements whatever the number of deals. A deal opened in a won stage
+    credits its owner today; one opened in a lost stage gets a stock reason.
+    """
+    org = actor.organization
+    now = timezone.now()
+    rows: list[Deal] = []
+    for new in deals:
+        if new.customer is None or new.customer.organization_id != org.pk:
+            raise DomainError(_("Unknown customer."), field="customer")
+        deal = Deal(
+            organization=org,
+            title=new.title,
+            customer=new.customer,
+            owner_id=new.owner.user_id,
+            team_id=new.owner.team_id,
+            amount=new.amount,
+            stage=new.stage,
+            probability=new.probability,
+            probability_is_manual=new.probability_is_manual,
+            expected_close_date=new.expected_close_date,
+            next_step=new.next_step,
+            next_step_date=new.next_step_date,
+            proposal_date=new.proposal_date,
+            term=new.term,
+            forecast_category=new.forecast_category,
+            last_stage_change_at=now,
         )
-        deal.save()
-        _mark_won_bucket(deal)
+        if new.stage.outcome == Stage.Outcome.WON:
+            deal.closed_at = now
+            deal.won_user_id, deal.won_team_id = new.owner.user_id, new.owner.team_id
+            deal.won_date = periods.local_date(org, now)
+        elif new.stage.outcome == Stage.Outcome.LOST:
+            deal.closed_at = now
+            deal.lost_reason = _("Closed at entry")
+        rows.append(deal)
+    Deal.objects.bulk_create(rows, batch_size=500)
+    collaborator = Deal.collaborators.through
+    collaborator.objects.bulk_create(
+        [
+            collaborator(deal_id=deal.pk, user_id=user_id)
+            for deal, new in zip(rows, deals, strict=True)
+            for user_id in new.collaborator_ids
+        ],
+        batch_size=1000,
+    )
+    Concern.objects.bulk_create(
+        [
+            Concern(deal=deal, text=text, resolved=resolved)
+            for deal, new in zip(rows, deals, strict=True)
+            for text, resolved in new.concerns
+        ],
+        batch_size=1000,
+    )
+    StageChange.objects.bulk_create(
+        [
+            StageChange(
+                deal=deal, from_stage=None, to_stage=deal.stage, at=now, by_id=actor.user_id
+            )
+            for deal in rows
+        ],
+        batch_size=1000,
+    )
+    won = {Bucket(d.won_user_id, d.won_date) for d in rows if d.won_user_id and d.won_date}
+    if won:
+        mark_dirty(org_id=org.pk, buckets=won)
+        request_rollup(org.pk)
+    return rows
+
+
+@transaction.atomic
+def create_deal(*, actor: Membership, customer: Customer, **details: Any) -> Deal:
+    """Open a deal (for oneself; managers for their people; admins for anyone).
+
+    `details` are the keyword arguments of `check_new_deal` (title and amount required).
+    """
+    new = check_new_deal(actor=actor, customer=customer, **details)
+    [deal] = open_deals(actor=actor, deals=[new])
     return deal
+
+
+def find_or_create_customers(*, actor: Membership, names: Iterable[str]) -> dict[str, Customer]:
+    """Customers by lower-cased name; names the organisation lacks are added (in bulk).
+
+    Where several customers share a name, the oldest is used.
+    """
+    wanted: dict[str, str] = {}
+    for name in names:
+        clean = (name or "").strip()[:200]
+        if clean:
+            wanted.setdefault(clean.lower(), clean)
+    found: dict[str, Customer] = {}
+    existing = Customer.objects.for_org(actor.organization_id).only("id", "organization", "name")
+    for customer in existing.order_by("-id"):
+        found[customer.name.lower()] = customer  # the oldest of a name is set last and wins
+    missing = [
+        Customer(organization_id=actor.organization_id, name=name)
+        for key, name in wanted.items()
+        if key not in found
+    ]
+    for customer in Customer.objects.bulk_create(missing, batch_size=500):
+        found[customer.name.lower()] = customer
+    return {key: found[key] for key in wanted}
 
 
 _EDITABLE = {

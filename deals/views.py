@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import rules
 from accounts.models import Membership, Team
+from accounts.views import import_page
 from deals import csv_io, selectors, services
 from deals.forms import (
     ConcernForm,
@@ -213,6 +214,7 @@ def _list_context(request: Any) -> dict[str, Any]:
         "today": periods.today(org),
         "saved_views": SavedDealView.objects.for_org(org).filter(user_id=me.user_id),
         "save_form": SavedViewForm(initial={"query": query}),
+        "can_import": rules.can_import_deals(me),
     }
 
 
@@ -231,35 +233,28 @@ def deal_export(request: Any) -> HttpResponseBase:
     """The filtered, sorted list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
     filters = DealFilterForm(request.GET, actor=me)
-    deals = csv_io.with_export_rows(filters.sorted(filters.filter(selectors.deals_visible_to(me))))
+    deals = filters.sorted(filters.filter(selectors.deals_visible_to(me)))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
-    return csv_io.deals_csv_response(
-        deals.iterator(chunk_size=2000), tzinfo=org.tzinfo, filename=filename
-    )
+    try:
+        return csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
+    except DomainError as exc:  # more rows than an export may hold
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}")
 
 
 @org_view
 @require_http_methods(["GET", "POST"])
 def deal_import(request: Any) -> HttpResponse:
-    """Upload a CSV of deals: all rows are opened, or none (errors by line)."""
-    org, me = request.org, request.membership
-    form = DealImportForm(request.POST or None, request.FILES or None)
-    errors: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        result = csv_io.import_deals(actor=me, content=form.cleaned_data["file"])
-        if not result.errors:
-            messages.success(request, _("Imported %d deals.") % result.created)
-            return redirect("deals:deal_list", org_slug=org.slug)
-        errors = result.errors
-    context = {
-        "form": form,
-        "errors": errors,
-        "columns": csv_io.IMPORT_COLUMNS,
-        "required": csv_io.REQUIRED_COLUMNS,
-        "stage_keys": list(Stage.objects.for_org(org).values_list("key", flat=True)),
-    }
-    status = 422 if request.method == "POST" else 200
-    return render(request, "deals/import.html", context, status=status)
+    """Upload a CSV of deals (managers, admins): all rows are opened, or none (errors by line)."""
+    return import_page(
+        request,
+        kind=csv_io.DealImporter.kind,
+        form_class=DealImportForm,
+        template="deals/import.html",
+        columns=csv_io.IMPORT_COLUMNS,
+        required=csv_io.REQUIRED_COLUMNS,
+        stage_keys=list(Stage.objects.for_org(request.org).values_list("key", flat=True)),
+    )
 
 
 @org_view

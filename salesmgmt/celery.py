@@ -60,4 +60,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="mon", hour=0, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Every minute: enqueue import jobs no worker took (the broker was down when they were
+    # submitted) and take over those whose worker died mid-run.
+    "resume-import-jobs": {
+        "task": "accounts.tasks.resume_import_jobs_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

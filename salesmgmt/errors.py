@@ -39,6 +39,14 @@ class Conflict(DomainError):
     """The object changed under the caller (a concurrent edit); answered with 409."""
 
 
+class TooManyRequests(DomainError):
+    """A limit on heavy work (imports) was reached; answered with 429 and Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message, code="throttled")
+        self.retry_after = retry_after
+
+
 def log_denied(request: Any, reason: str) -> None:
     user = getattr(request, "user", None)
     security_log.warning(
@@ -68,6 +76,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ParseError("JSON parse error - the document is nested too deeply.")
     if isinstance(exc, Conflict):
         return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return Response(exc.as_dict(), status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

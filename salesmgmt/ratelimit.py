@@ -61,3 +61,9 @@ def is_limited(key: str, rate: Rate | str) -> bool:
     rate = Rate.parse(rate) if isinstance(rate, str) else rate
     count = caches["throttle"].get(_cache_key(key, rate, time.time()), 0)
     return int(count) >= rate.count
+
+
+def seconds_until_reset(rate: Rate | str) -> int:
+    """Seconds until the current window of `rate` ends (a Retry-After for a refusal)."""
+    rate = Rate.parse(rate) if isinstance(rate, str) else rate
+    return int(rate.seconds - time.time() % rate.seconds) + 1

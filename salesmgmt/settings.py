@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES"},
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -338,3 +339,18 @@ INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 PASSWORD_RESET_RATE_PER_ADDRESS = env.str("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/hour")
 PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="20/hour")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+
+# --- Imports and exports (the limits are documented in README.md, "Imports and exports") ----
+# A CSV import may be this large; a bigger upload is refused (413) before it is read.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+# Up to this many rows an import runs within the request (answered 201/400 at once); a
+# larger file becomes an import job for a Celery worker (answered 202, progress to poll).
+IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=250)
+# Imports started per person and per organisation (salesmgmt.ratelimit rates).
+IMPORT_RATE_PER_PERSON = env.str("IMPORT_RATE_PER_PERSON", default="20/hour")
+IMPORT_RATE_PER_ORG = env.str("IMPORT_RATE_PER_ORG", default="100/hour")
+# A running job whose worker has shown no sign of life for this long is taken over.
+IMPORT_JOB_STALE_MINUTES = env.int("IMPORT_JOB_STALE_MINUTES", default=15)
+# An export streams at most this many rows; a larger one is refused with a clear message.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=50_000)

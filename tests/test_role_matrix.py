@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("accounts:domain_list", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
     ("accounts:domain_verify", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     ("accounts:domain_delete", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
+    # `job_id` is member's finished deals import job: its creator and admins see it
+    ("accounts:import_job", "GET"):             (L,   N,   OK,   N,    N,    OK,   N),
     # --- goals pages (the goal: `member`'s own; templates and days off: admins) ----------
     ("goals:my_goals", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
     ("goals:team_goals", "GET"):                (L,   N,   403,  OK,   OK,   OK,   N),
@@ -103,8 +105,9 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("deals:deal_board", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
     ("deals:deal_list", "GET"):                 (L,   N,   OK,   OK,   OK,   OK,   N),
     ("deals:deal_export", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
-    ("deals:deal_import", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
-    ("deals:deal_import", "POST"):              (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    # salespeople do not import deals (rules.can_import_deals)
+    ("deals:deal_import", "GET"):               (L,   N,   403,  OK,   OK,   OK,   N),
+    ("deals:deal_import", "POST"):              (L,   N,   403,  FOUND, FOUND, FOUND, N),
     ("deals:view_save", "POST"):                (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
     ("deals:view_delete", "POST"):              (L,   N,   FOUND, N,  N,    N,    N),
     ("deals:deal_create", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
@@ -153,6 +156,9 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:domain-detail", "GET"):               (401, N,   403,  403,  403,  OK,   N),
     ("api:domain-detail", "DELETE"):            (401, N,   403,  403,  403,  NO_CONTENT, N),
     ("api:domain-verify", "POST"):              (401, N,   403,  403,  403,  OK,   N),
+    # import jobs: the list is the caller's own; a job is its creator's (and admins')
+    ("api:import-job-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:import-job-detail", "GET"):           (401, N,   OK,   N,    N,    OK,   N),
     # goals: `goal_id` is member's own goal (other_manager cannot see it); cascade: team's goal
     ("api:metric-list", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:metric-list", "POST"):                (401, N,   403,  403,  403,  CREATED, N),
@@ -201,7 +207,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:deal-forecast", "POST"):              (401, N,   OK,   OK,   N,    OK,   N),
     ("api:deal-notes", "GET"):                  (401, N,   OK,   OK,   N,    OK,   N),
     ("api:deal-notes", "POST"):                 (401, N,   CREATED, CREATED, N, CREATED, N),
-    ("api:deal-import", "POST"):                (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:deal-import", "POST"):                (401, N,   403,  CREATED, CREATED, CREATED, N),
     ("api:deal-export", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:stats-pipeline", "GET"):              (401, N,   403,  OK,   403,  OK,   N),
     ("api:stats-forecast", "GET"):              (401, N,   OK,   OK,   403,  OK,   N),

@@ -1,4 +1,4 @@
-"""CSV import (all or nothing, errors by line, 2 MB cap) and CSV export (S12 escaping)."""
+"""CSV import (all or nothing, errors by line, 5 MB cap) and CSV export (S12 escaping, cap)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from activities.csv_export import ACTIVITY_COLUMNS, neutralise
+from activities.csv_export import ACTIVITY_COLUMNS
 from activities.models import Activity, DirtyBucket
+from salesmgmt.csv_files import neutralise
 from tests.activities.factories import ActivityFactory, default_types
 
 pytestmark = pytest.mark.django_db
@@ -130,21 +131,95 @@ def test_an_admin_imports_for_anyone_but_not_for_another_orgs_people(
     assert Activity.objects.get().user_id == member.user_id
 
 
-def test_a_file_over_2_mb_is_refused_before_anything_is_created(api_for, member):
+def test_a_file_over_5_mb_is_refused_before_anything_is_created(api_for, member):
     line = f"{member.user.email},call,2026-03-02,1,{'x' * 200}\n"
-    text = HEADER + line * (2 * 1024 * 1024 // len(line) + 1)
+    text = HEADER + line * (5 * 1024 * 1024 // len(line) + 1)
     client = api_for(member)
     as_file = client.post(IMPORT_URL, upload(text), format="multipart")
     as_body = client.generic("POST", IMPORT_URL, text.encode(), content_type="text/csv")
     assert as_file.status_code == 413
     assert as_body.status_code == 413
+    assert "5 MB" in as_file.json()["detail"]
     assert not Activity.objects.exists()
 
 
-def test_a_request_without_a_file_is_a_400(api_for, member):
+def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body(api_for, member):
+    response = api_for(member).generic(
+        "POST", IMPORT_URL, b"user_email", content_type="text/csv", CONTENT_LENGTH="99999999"
+    )
+    assert response.status_code == 413
+
+
+def test_a_request_without_a_file_is_a_400_in_the_import_shape(api_for, member):
     response = api_for(member).post(IMPORT_URL, {"other": "x"}, format="multipart")
     assert response.status_code == 400
-    assert "file" in response.json()
+    body = response.json()
+    assert body["created"] == 0
+    assert body["errors"][0]["line"] == 0
+    assert "file" in body["errors"][0]["message"]
+
+
+def test_a_byte_order_mark_is_accepted(api_for, member):
+    text = HEADER + f"{member.user.email},call,2026-03-02,1,\n"
+    response = api_for(member).post(
+        IMPORT_URL, upload(b"\xef\xbb\xbf" + text.encode()), format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    utf16 = api_for(member).post(IMPORT_URL, upload(text.encode("utf-16")), format="multipart")
+    assert utf16.status_code == 201, utf16.content
+    assert Activity.objects.count() == 2
+
+
+def test_a_nul_character_in_a_note_refuses_the_file_naming_its_line(api_for, member):
+    email = member.user.email
+    text = HEADER + f"{email},call,2026-03-02,1,fine\n{email},call,2026-03-02,1,bad\x00note\n"
+    for response in (
+        api_for(member).post(IMPORT_URL, upload(text), format="multipart"),
+        api_for(member).generic("POST", IMPORT_URL, text.encode(), content_type="text/csv"),
+    ):
+        assert response.status_code == 400
+        assert response.json() == {
+            "created": 0,
+            "errors": [
+                {
+                    "line": 3,
+                    "message": "This line contains a NUL character, which cannot be stored; "
+                    "remove it.",
+                }
+            ],
+        }
+    assert not Activity.objects.exists()
+
+
+def test_an_unterminated_quote_is_refused_with_its_line_not_swallowing_the_next(api_for, member):
+    email = member.user.email
+    text = (
+        HEADER
+        + f"{email},call,2026-03-02,1,fine\n"
+        + f'{email},call,2026-03-02,1,"Met the buyer\n'
+        + f"{email},new_visit,2026-03-03,1,would vanish into the note above\n"
+    )
+    response = api_for(member).post(IMPORT_URL, upload(text), format="multipart")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["line"] == 3
+    assert "never closed" in error["message"]
+    assert not Activity.objects.exists()
+
+
+def test_a_quoted_note_may_span_lines_and_later_lines_keep_their_numbers(api_for, member):
+    email = member.user.email
+    text = (
+        HEADER
+        + f'{email},call,2026-03-02,1,"first line\nsecond line"\n'
+        + f"{email},teleport,2026-03-02,1,bad type\n"
+    )
+    response = api_for(member).post(IMPORT_URL, upload(text), format="multipart")
+    assert response.status_code == 400
+    assert [e["line"] for e in response.json()["errors"]] == [4]
+    ok = text.replace("teleport", "call")
+    assert api_for(member).post(IMPORT_URL, upload(ok), format="multipart").status_code == 201
+    assert Activity.objects.filter(note="first line\nsecond line").exists()
 
 
 def test_outsider_cannot_import_into_another_org(api_for, outsider, member):
@@ -238,6 +313,19 @@ def test_neutralise_leaves_ordinary_values_alone():
     assert neutralise(3) == "3"
     assert neutralise("2026-03-01") == "2026-03-01"
     assert neutralise("-") == "'-"
+
+
+def test_an_export_over_the_limit_is_refused_and_a_narrower_one_streams(
+    api_for, member, types, settings
+):
+    settings.EXPORT_MAX_ROWS = 2
+    ActivityFactory.create(membership=member, type=types["call"])
+    ActivityFactory.create(membership=member, type=types["call"])
+    ActivityFactory.create(membership=member, type=types["new_visit"])
+    refused = api_for(member).get(EXPORT_URL)
+    assert refused.status_code == 400
+    assert "narrow the filters" in refused.json()["detail"]
+    assert len(export_rows(api_for(member).get(EXPORT_URL, {"type": "call"}))) == 2
 
 
 def test_outsider_gets_404_on_export(api_for, outsider, member):

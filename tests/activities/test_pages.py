@@ -451,8 +451,8 @@ def test_an_import_with_a_bad_line_lists_errors_by_line_and_creates_nothing(
 
     assert response.status_code == 422
     errors = response.context["errors"]
-    assert [e["line"] for e in errors] == [3, 4]
-    assert "no_such_type" in errors[0]["message"]
+    assert [e.line for e in errors] == [3, 4]
+    assert "no_such_type" in errors[0].message
     assert "<td>3</td>" in text(response)
     assert not Activity.objects.exists()
 

@@ -29,13 +29,14 @@ from accounts.services import update_membership
 from activities import rollup
 from activities.models import Activity
 from activities.services import (
+    ActivityImporter,
     delete_activity,
     ensure_default_activity_types,
-    import_activities,
     log_activity,
     update_activity,
 )
 from salesmgmt import periods
+from salesmgmt.imports import import_now, read_import
 from tests.activities.conftest import assert_rollup_exact, dirty_buckets
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory
 
@@ -149,8 +150,9 @@ class RollupMachine(RuleBasedStateMachine):
         for rep, kind, back, at, quantity in rows:
             moment = self._moment(back, at).isoformat()
             lines.append(f"{self.reps[rep].user.email},{kind},{moment},{quantity},imported")
-        result = import_activities(actor=self.admin, content="\n".join(lines) + "\n")
-        assert result.errors == []
+        table = read_import(ActivityImporter, "\n".join(lines) + "\n")
+        result = import_now(ActivityImporter, actor=self.admin, table=table)
+        assert result.errors == ()
         assert result.created == len(rows)
 
     @rule(rep=st.integers(0, 2), team=st.integers(0, 1))

@@ -1,4 +1,5 @@
-"""CSV import (all or nothing, errors by line) and export (visible, filtered, formula-safe)."""
+"""CSV import (managers and admins; all or nothing, errors by line) and export (visible,
+filtered, formula-safe, bounded)."""
 
 from __future__ import annotations
 
@@ -102,14 +103,24 @@ def test_an_import_opens_every_deal_and_matches_or_creates_customers(
     assert won.won_date == date(2026, 3, 10)
 
 
-def test_a_raw_text_csv_body_is_accepted(api_for, member):
+def test_a_raw_text_csv_body_is_accepted(api_for, manager):
     text = f"{HEADER}\n{_line(title='T', customer='C', amount='1')}\n"
-    response = api_for(member).generic("POST", IMPORT, text.encode(), content_type="text/csv")
+    response = api_for(manager).generic("POST", IMPORT, text.encode(), content_type="text/csv")
     assert response.status_code == 201, response.content
     assert Deal.objects.count() == 1
 
 
-def test_one_bad_line_and_nothing_is_imported_every_bad_line_named(api_for, org, member, teammate):
+def test_salespeople_may_not_import_deals(api_for, member):
+    text = f"{HEADER}\n{_line(title='T', customer='C', amount='1')}\n"
+    response = api_for(member).post(IMPORT, _upload(text), format="multipart")
+    assert response.status_code == 403
+    assert not Deal.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_one_bad_line_and_nothing_is_imported_every_bad_line_named(
+    api_for, org, other_manager, member
+):
     customers_before = Customer.objects.count()
     text = "\n".join(
         [
@@ -120,11 +131,12 @@ def test_one_bad_line_and_nothing_is_imported_every_bad_line_named(api_for, org,
             _line(title="Who", customer="C", amount="5", owner_email="nobody@example.com"),  # 5
             _line(title="Date", customer="C", amount="5", expected_close_date="31.03.2026"),  # 6
             _line(title="", customer="C", amount="5"),  # 7
-            _line(title="Teammate", customer="C", amount="5", owner_email=teammate.user.email),
+            # `member` is in a team other_manager does not lead
+            _line(title="Not theirs", customer="C", amount="5", owner_email=member.user.email),
             _line(title="Collab", customer="C", amount="5", collaborator_emails="x@example.com"),
         ]
     )
-    response = api_for(member).post(IMPORT, _upload(text), format="multipart")
+    response = api_for(other_manager).post(IMPORT, _upload(text), format="multipart")
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["created"] == 0
@@ -139,7 +151,7 @@ def test_one_bad_line_and_nothing_is_imported_every_bad_line_named(api_for, org,
 
 
 def test_service_errors_of_valid_looking_lines_are_reported_with_their_lines(
-    api_for, member, teammate
+    api_for, other_manager, member
 ):
     text = "\n".join(
         [
@@ -147,11 +159,11 @@ def test_service_errors_of_valid_looking_lines_are_reported_with_their_lines(
             _line(title="Good", customer="Fresh KK", amount="10", stage="won"),  # line 2
             _line(title="Negative", customer="C", amount="-5"),  # 3
             _line(title="Stage", customer="C", amount="5", stage="closing"),  # 4
-            _line(title="Teammate", customer="C", amount="5", owner_email=teammate.user.email),
+            _line(title="Not theirs", customer="C", amount="5", owner_email=member.user.email),
             _line(title="Prob", customer="C", amount="5", probability="140"),  # 6
         ]
     )
-    response = api_for(member).post(IMPORT, _upload(text), format="multipart")
+    response = api_for(other_manager).post(IMPORT, _upload(text), format="multipart")
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert [e["line"] for e in errors] == [3, 4, 5, 6]
@@ -161,18 +173,25 @@ def test_service_errors_of_valid_looking_lines_are_reported_with_their_lines(
     assert not DailyDealWon.objects.exists()
 
 
-def test_file_level_problems_are_reported_on_line_0_or_1(api_for, member):
-    client = api_for(member)
+def test_file_level_problems_are_reported_on_line_0_or_1(api_for, manager):
+    client = api_for(manager)
     missing = client.post(IMPORT, _upload("title,amount\nT,1\n"), format="multipart")
     assert missing.status_code == 400
+    assert missing.json()["created"] == 0
     assert missing.json()["errors"][0]["line"] == 1
     assert "customer" in missing.json()["errors"][0]["message"]
     empty = client.post(IMPORT, _upload(f"{HEADER}\n"), format="multipart")
-    assert empty.json()["errors"] == [{"line": 1, "message": "The file has no rows."}]
+    assert empty.json() == {
+        "created": 0,
+        "errors": [{"line": 1, "message": "The file has no rows."}],
+    }
     latin = {"file": SimpleUploadedFile("d.csv", "title\nCafé".encode("latin-1"), "text/csv")}
     assert client.post(IMPORT, latin, format="multipart").json()["errors"][0]["line"] == 0
-    assert client.post(IMPORT, {}, format="multipart").status_code == 400
-    too_big = _upload(HEADER + "\n" + "x" * (2 * 1024 * 1024 + 10))
+    no_file = client.post(IMPORT, {}, format="multipart")
+    assert no_file.status_code == 400
+    assert no_file.json()["created"] == 0
+    assert no_file.json()["errors"][0]["line"] == 0
+    too_big = _upload(HEADER + "\n" + "x" * (5 * 1024 * 1024 + 10))
     assert client.post(IMPORT, too_big, format="multipart").status_code == 413
     assert not Deal.objects.exists()
 
@@ -237,7 +256,7 @@ def test_markup_in_titles_is_stored_and_returned_as_data(api_for, org, member):
     assert Deal.objects.get().title == title
 
 
-def test_an_export_reimports_as_the_same_deals(api_for, org, member, teammate):
+def test_an_export_reimports_as_the_same_deals(api_for, org, admin, member, teammate):
     stages = default_stages(org)
     DealFactory.create(
         membership=member,
@@ -252,7 +271,7 @@ def test_an_export_reimports_as_the_same_deals(api_for, org, member, teammate):
     )
     text = b"".join(api_for(member).get(EXPORT).streaming_content).decode()
     Deal.objects.all().delete()
-    response = api_for(member).post(IMPORT, _upload(text), format="multipart")
+    response = api_for(admin).post(IMPORT, _upload(text), format="multipart")
     assert response.status_code == 201, response.content
     deal = Deal.objects.get()
     assert (deal.title, deal.amount, deal.stage.key, deal.probability) == (
@@ -267,3 +286,76 @@ def test_an_export_reimports_as_the_same_deals(api_for, org, member, teammate):
         "best_case",
     )
     assert list(deal.collaborators.values_list("pk", flat=True)) == [teammate.user_id]
+
+
+def test_a_nul_character_in_a_cell_refuses_the_file_naming_its_line(api_for, manager):
+    text = "\n".join(
+        [
+            HEADER,
+            _line(title="Fine", customer="C", amount="1"),
+            _line(title="Bad\x00title", customer="C", amount="1"),
+        ]
+    )
+    response = api_for(manager).post(IMPORT, _upload(text), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["created"] == 0
+    [error] = response.json()["errors"]
+    assert error["line"] == 3
+    assert "NUL" in error["message"]
+    assert not Deal.objects.exists()
+
+
+def test_an_unterminated_quote_refuses_the_file_instead_of_swallowing_lines(api_for, manager):
+    text = "\n".join(
+        [
+            HEADER,
+            _line(title="Fine", customer="C", amount="1"),
+            _line(title="Fine too", customer="C", amount="2", next_step='"Call back'),
+            _line(title="Swallowed", customer="C", amount="3"),
+        ]
+    )
+    response = api_for(manager).post(IMPORT, _upload(text), format="multipart")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["line"] == 3
+    assert "never closed" in error["message"]
+    assert not Deal.objects.exists()
+
+
+def test_an_import_opens_its_deals_in_a_bounded_number_of_queries(
+    api_for, org, manager, member, teammate, settings, django_assert_max_num_queries
+):
+    settings.IMPORT_SYNC_MAX_ROWS = 1000
+    lines = [HEADER]
+    for n in range(300):
+        lines.append(
+            _line(
+                title=f"Deal {n}",
+                customer=f"Customer {n % 40}",
+                amount=str(n),
+                owner_email=member.user.email,
+                stage="won" if n % 10 == 0 else "lead",
+                collaborator_emails=teammate.user.email,
+            )
+        )
+    with django_assert_max_num_queries(60):
+        response = api_for(manager).post(IMPORT, _upload("\n".join(lines)), format="multipart")
+    assert response.status_code == 201, response.content
+    assert Deal.objects.count() == 300
+    assert StageChange.objects.count() == 300
+    assert Customer.objects.for_org(org).count() == 40
+    assert Deal.objects.filter(collaborators=teammate.user).count() == 300
+    assert set(Deal.objects.filter(stage__key="won").values_list("won_user_id", "won_team_id")) == {
+        (member.user_id, member.team_id)
+    }
+
+
+def test_an_export_over_the_limit_is_refused_with_a_clear_message(api_for, member, settings):
+    settings.EXPORT_MAX_ROWS = 2
+    for n in range(3):
+        DealFactory.create(membership=member, title=f"Deal {n}")
+    refused = api_for(member).get(EXPORT)
+    assert refused.status_code == 400
+    assert "at most 2 rows" in refused.json()["detail"]
+    settings.EXPORT_MAX_ROWS = 3
+    assert len(_rows(api_for(member).get(EXPORT))) == 3

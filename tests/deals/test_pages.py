@@ -86,7 +86,7 @@ PAGES = [
 DEAL_PAGES = ["deal_detail", "deal_edit"]
 # role -> pages answered 403 (the rest: 200)
 REFUSED = {
-    "member": {"deal_load", "stage_list"},
+    "member": {"deal_load", "stage_list", "deal_import"},  # rules.can_import_deals
     "manager": {"stage_list"},
     "other_manager": {"stage_list"},
     "admin": set(),
@@ -403,10 +403,10 @@ def test_the_export_has_the_visible_filtered_deals(
     assert [row["title"] for row in rows] == ["Mine in proposal"]
 
 
-def test_importing_a_csv_opens_the_deals_all_or_nothing(org, member, stages, client_for):
+def test_importing_a_csv_opens_the_deals_all_or_nothing(org, manager, stages, client_for):
     good = "title,customer,amount\nPilot,Hoshi KK,1200\nRenewal,Hoshi KK,300\n"
     bad = "title,customer,amount\nPilot,Hoshi KK,1200\nBroken,Hoshi KK,-5\n"
-    client = client_for(member)
+    client = client_for(manager)
 
     refused = client.post(
         url("deal_import", org), {"file": SimpleUploadedFile("d.csv", bad.encode())}
@@ -420,6 +420,15 @@ def test_importing_a_csv_opens_the_deals_all_or_nothing(org, member, stages, cli
     )
     assert done.status_code == 302
     assert set(Deal.objects.values_list("title", flat=True)) == {"Pilot", "Renewal"}
+
+
+def test_salespeople_neither_see_nor_use_the_deals_import(org, member, manager, stages, client_for):
+    assert url("deal_import", org) in text(client_for(manager).get(url("deal_list", org)))
+    client = client_for(member)
+    assert url("deal_import", org) not in text(client.get(url("deal_list", org)))
+    upload = SimpleUploadedFile("d.csv", b"title,customer,amount\nPilot,Hoshi KK,1200\n")
+    assert client.post(url("deal_import", org), {"file": upload}).status_code == 403
+    assert not Deal.objects.exists()
 
 
 # --- constant queries -------------------------------------------------------------------------
