@@ -41,6 +41,7 @@ EVERY_JOB = {
     "reconcile-open-periods",
     "reconcile-goals",
     "forecast-snapshots",
+    "resume-import-jobs",
 }
 
 
@@ -58,6 +59,8 @@ class RecordingScheduler(jobs.CatchUpScheduler):
 def beat(celery_broker):
     """Start a beat process: its first ticks send whatever is due (run eagerly here)."""
     celery_broker("memory://", eager=True)
+    # A worker imports every app's tasks at start; here they run in this process, eagerly.
+    celery_app.loader.import_default_modules()
 
     def start() -> list[str]:
         scheduler = RecordingScheduler(app=celery_app)
@@ -134,7 +137,7 @@ def test_a_restart_runs_only_the_jobs_whose_slot_passed_since_they_completed(
     # 40 minutes later: the minute jobs are due, the nightly and weekly ones are not.
     time_machine.move_to(LAST_RUN + timedelta(minutes=40), tick=False)
 
-    assert set(beat()) == {"heartbeat", "drain-dirty-buckets"}
+    assert set(beat()) == {"heartbeat", "drain-dirty-buckets", "resume-import-jobs"}
 
 
 def test_the_nightly_rebuild_reaches_back_to_the_month_before_its_last_completed_run(
