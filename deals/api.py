@@ -40,7 +40,7 @@ from activities.api import CSVRenderer, CSVTextParser, read_csv_upload
 from deals import csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 from salesmgmt.errors import DomainError
 
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer column
@@ -376,10 +376,10 @@ class DealWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text=gettext_lazy("Percent; set by hand it stays on moves. null: the stage's."),
     )
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
+    expected_close_date = SupportedDateField(required=False, allow_null=True)
     next_step = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    next_step_date = serializers.DateField(required=False, allow_null=True)
-    proposal_date = serializers.DateField(required=False, allow_null=True)
+    next_step_date = SupportedDateField(required=False, allow_null=True)
+    proposal_date = SupportedDateField(required=False, allow_null=True)
     term = serializers.ChoiceField(choices=Deal.Term.choices, required=False)
     forecast_category = serializers.ChoiceField(choices=Deal.Forecast.choices, required=False)
     forecast_note = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -799,7 +799,7 @@ class PipelineView(OrgScopedAPIMixin, APIView):
 
 class ForecastQuerySerializer(TeamQuerySerializer):
     period = serializers.ChoiceField(choices=["quarter"], default="quarter")
-    date = serializers.DateField(
+    date = SupportedDateField(
         required=False, help_text=gettext_lazy("A day in the quarter; default today.")
     )
 
@@ -866,7 +866,7 @@ class DealStatsSerializer(serializers.Serializer):
 
 
 class DealStatsQuerySerializer(TeamQuerySerializer):
-    since = serializers.DateField(required=False)
+    since = SupportedDateField(required=False)
 
 
 class DealStatsView(OrgScopedAPIMixin, APIView):

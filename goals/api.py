@@ -28,7 +28,8 @@ from activities.models import ActivityType
 from goals import selectors, services
 from goals.models import Goal, Metric
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.forms import DateField
 
 
 def amount_field(**kwargs: Any) -> serializers.DecimalField:
@@ -154,7 +155,8 @@ class GoalSerializer(serializers.ModelSerializer):
         decimal_places=2,
         help_text="A positive amount (whole units for count metrics); string or number.",
     )
-    end = serializers.DateField(help_text="Inclusive.")
+    start = SupportedDateField()
+    end = SupportedDateField(help_text="Inclusive.")
     progress = serializers.SerializerMethodField()
     closed = serializers.SerializerMethodField()
 
@@ -194,8 +196,8 @@ class GoalUpdateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
     target = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False, help_text="Inclusive.")
+    start = SupportedDateField(required=False)
+    end = SupportedDateField(required=False, help_text="Inclusive.")
     version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -248,15 +250,19 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class DateFilter(django_filters.DateFilter):
+    field_class = DateField
+
+
 class GoalFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Goal.Scope.choices)
     team = IdFilter(field_name="team_id", help_text="Goals of this team.")
     user = IdFilter(field_name="user_id", help_text="Goals of this person.")
     metric = django_filters.CharFilter(field_name="metric__key", help_text="A metric key.")
-    start = django_filters.DateFilter(
+    start = DateFilter(
         field_name="end", lookup_expr="gte", help_text="Goals overlapping [start, end]."
     )
-    end = django_filters.DateFilter(
+    end = DateFilter(
         field_name="start", lookup_expr="lte", help_text="Goals overlapping [start, end]."
     )
     parent = django_filters.CharFilter(
