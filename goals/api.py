@@ -30,6 +30,7 @@ from goals.models import Goal, Metric
 from salesmgmt import periods
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 from salesmgmt.forms import DateField
+from salesmgmt.schema import CONFLICT
 
 
 def amount_field(**kwargs: Any) -> serializers.DecimalField:
@@ -159,6 +160,12 @@ class GoalSerializer(serializers.ModelSerializer):
     end = SupportedDateField(help_text="Inclusive.")
     progress = serializers.SerializerMethodField()
     closed = serializers.SerializerMethodField()
+    result = serializers.ChoiceField(
+        choices=Goal.Result.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Once the period has closed: reached or missed; empty while open.",
+    )
 
     class Meta:
         model = Goal
@@ -348,7 +355,11 @@ class GoalViewSet(
         goal = services.create_goal(actor=self.membership, **data.validated_data)
         return Response(self._render(self._fresh([goal.pk]))[0], status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=GoalUpdateSerializer, responses={200: GoalSerializer})
+    @extend_schema(
+        request=GoalUpdateSerializer,
+        responses={200: GoalSerializer, 409: CONFLICT},
+        description="Change a goal; a stale `version` answers 409.",
+    )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         goal = self.get_object()
         self._require_edit(goal)
@@ -367,7 +378,7 @@ class GoalViewSet(
 
     @extend_schema(
         request=CascadeSerializer,
-        responses={201: GoalSerializer(many=True)},
+        responses={201: GoalSerializer(many=True), 409: CONFLICT},
         description="Split the goal into one child per child team or team member, same metric "
         "and period; the children's targets sum exactly to the goal's. A goal is split once: "
         "a second cascade answers 409.",

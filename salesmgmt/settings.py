@@ -234,7 +234,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "salesmgmt.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "salesmgmt.schema.AutoSchema",
     "EXCEPTION_HANDLER": "salesmgmt.errors.api_exception_handler",
     # The stock parsers, refusing NUL characters (see salesmgmt/null_characters.py).
     "DEFAULT_PARSER_CLASSES": [

@@ -166,3 +166,21 @@ def test_a_page_form_over_the_size_limit_keeps_the_html_error_page(client_for, m
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- addresses no route matches -------------------------------------------------------------
+
+
+def test_an_api_address_no_route_matches_answers_json_404(api_for, admin):
+    response = api_for(admin).get(f"{API}activities/%C2%84/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_page_address_no_route_matches_keeps_the_html_404_page(client_for, admin):
+    response = client_for(admin).get("/o/acme/activities/%C2%84/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
