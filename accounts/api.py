@@ -8,7 +8,12 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +27,7 @@ from accounts.backends import canonical_username
 from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin
 from salesmgmt.csv_api import ImportJobSerializer
+from salesmgmt.schema import THROTTLED
 
 # --- auth -------------------------------------------------------------------------------
 
@@ -42,7 +48,11 @@ class TokenLoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    @extend_schema(request=TokenLoginSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenLoginSerializer,
+        responses={200: TokenSerializer, 429: THROTTLED},
+        description="Too many failed attempts for an account lock it for a while (429).",
+    )
     def post(self, request: Request) -> Response:
         data = TokenLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -269,6 +279,16 @@ class MemberUpdateSerializer(serializers.ModelSerializer):
         fields = ["role", "team", "active"]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the name, username or e-mail."),
+            OpenApiParameter("team", int, description="Members of this team (not sub-teams)."),
+            OpenApiParameter("role", str, enum=Membership.Role.values),
+            OpenApiParameter("status", str, enum=["active", "invited", "inactive"]),
+        ]
+    )
+)
 class MemberViewSet(
     OrgScopedAPIMixin,
     mixins.ListModelMixin,

@@ -39,7 +39,7 @@ from accounts.models import Membership, Team, User
 from activities import csv_export, selectors, services
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField, SupportedDateTimeField
 from salesmgmt.csv_api import (
     IMPORT_PARSERS,
     CSVRenderer,
@@ -95,10 +95,10 @@ class AuditedThrottleMixin:
 def _date_range_fields(*, required: bool) -> dict[str, serializers.Field]:
     # `from` is a Python keyword, so these fields are added by name rather than declared.
     return {
-        "from": serializers.DateField(
+        "from": SupportedDateField(
             required=required, help_text=gettext_lazy("First local date, inclusive.")
         ),
-        "to": serializers.DateField(
+        "to": SupportedDateField(
             required=required, help_text=gettext_lazy("Last local date, inclusive.")
         ),
     }
@@ -292,9 +292,12 @@ class ActivityWriteSerializer(_OrgTimeMixin, serializers.Serializer):
         required=False, help_text=gettext_lazy("Admins only: log for this member (user id).")
     )
     type = serializers.CharField(max_length=40, help_text=gettext_lazy("Activity type key."))
-    occurred_at = serializers.DateTimeField(
+    occurred_at = SupportedDateTimeField(
         required=False,
-        help_text=gettext_lazy("When it happened (ISO 8601 with offset); default now."),
+        help_text=gettext_lazy(
+            "When it happened, ISO 8601; without an offset it is the organisation's local "
+            "time. Default now."
+        ),
     )
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)

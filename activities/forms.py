@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import rules
@@ -16,43 +14,10 @@ from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import eligible_managers
 from activities import selectors
 from activities.models import MAX_QUANTITY, Activity, ActivityType
-from salesmgmt.forms import CSVUploadForm
+from salesmgmt.forms import CSVUploadForm, DateField, OrgDateTimeField
 
 LONGEST_PERIOD = timedelta(days=366 * 2)
 NOTE_MAX = 4000
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class OrgDateTimeField(forms.DateTimeField):
-    """A date-time typed in the organisation's time zone (not the server's)."""
-
-    widget = LocalDateTimeInput
-
-    def __init__(self, *args: Any, tzinfo: zoneinfo.ZoneInfo | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.tzinfo = tzinfo
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(self.tzinfo):
-            return super().to_python(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime) and timezone.is_aware(value):
-            return timezone.make_naive(value, self.tzinfo).replace(second=0, microsecond=0)
-        return value
 
 
 class TypeChoiceField(forms.ModelChoiceField):
@@ -251,8 +216,8 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=DateInput())
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=DateInput())
+        self.fields["from"] = DateField(label=_("From"), required=False)
+        self.fields["to"] = DateField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

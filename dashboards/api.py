@@ -6,12 +6,9 @@ from datetime import date
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date
-from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +16,7 @@ from rest_framework.views import APIView
 from accounts import rules
 from accounts.models import Team
 from dashboards.selectors import PERIOD_CHOICES, TeamDashboard, team_dashboard
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 
 _GOAL = inline_serializer(
     "DashboardGoal",
@@ -28,8 +25,11 @@ _GOAL = inline_serializer(
         "metric": serializers.CharField(),
         "target": serializers.DecimalField(max_digits=16, decimal_places=2),
         "actual": serializers.DecimalField(max_digits=16, decimal_places=2),
-        "status": serializers.CharField(),
+        "status": serializers.ChoiceField(
+            choices=["ahead", "on_track", "behind", "at_risk", "done"]
+        ),
     },
+    many=True,
 )
 _RESPONSE = inline_serializer(
     "TeamDashboard",
@@ -104,26 +104,35 @@ def as_json(board: TeamDashboard) -> dict[str, Any]:
     }
 
 
+class PeriodQuerySerializer(serializers.Serializer):
+    """`?period=week|month|quarter&date=YYYY-MM-DD` of every dashboard, API and pages alike."""
+
+    period = serializers.ChoiceField(
+        choices=PERIOD_CHOICES,
+        default="month",
+        error_messages={"invalid_choice": gettext_lazy("Use week, month or quarter.")},
+    )
+    date = SupportedDateField(
+        required=False, help_text=gettext_lazy("A day in the period; default today.")
+    )
+
+
 def parse_period(params: Any) -> tuple[str, date | None]:
-    """`period` (week, month or quarter) and optional `date` from a query string."""
-    kind = params.get("period", "month")
-    if kind not in PERIOD_CHOICES:
-        raise ValidationError({"period": [_("Use week, month or quarter.")]})
-    raw = params.get("date")
-    day = parse_date(raw) if raw else None
-    if raw and day is None:
-        raise ValidationError({"date": [_("Use YYYY-MM-DD.")]})
-    return kind, day
+    """`period` (week, month or quarter) and optional `date` from a query string (400 if bad).
+
+    An empty parameter counts as absent, as a cleared date input sends it.
+    """
+    given = {name: params.get(name) for name in ("period", "date") if params.get(name)}
+    query = PeriodQuerySerializer(data=given)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["period"], query.validated_data.get("date")
 
 
 class TeamDashboardView(OrgScopedAPIMixin, APIView):
     """A team's members: goals and pace, activities, bottleneck, deals, and who needs attention."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("period", OpenApiTypes.STR, enum=list(PERIOD_CHOICES)),
-            OpenApiParameter("date", OpenApiTypes.DATE, description="A day in the period."),
-        ],
+        parameters=[PeriodQuerySerializer],
         responses=_RESPONSE,
     )
     def get(self, request: Request, org_slug: str, team_id: int) -> Response:

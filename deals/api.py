@@ -41,7 +41,7 @@ from accounts.models import Membership, Organization, Team, User
 from deals import csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 from salesmgmt.csv_api import (
     IMPORT_PARSERS,
     CSVRenderer,
@@ -384,10 +384,10 @@ class DealWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text=gettext_lazy("Percent; set by hand it stays on moves. null: the stage's."),
     )
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
+    expected_close_date = SupportedDateField(required=False, allow_null=True)
     next_step = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    next_step_date = serializers.DateField(required=False, allow_null=True)
-    proposal_date = serializers.DateField(required=False, allow_null=True)
+    next_step_date = SupportedDateField(required=False, allow_null=True)
+    proposal_date = SupportedDateField(required=False, allow_null=True)
     term = serializers.ChoiceField(choices=Deal.Term.choices, required=False)
     forecast_category = serializers.ChoiceField(choices=Deal.Forecast.choices, required=False)
     forecast_note = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -782,7 +782,7 @@ class PipelineView(OrgScopedAPIMixin, APIView):
 
 class ForecastQuerySerializer(TeamQuerySerializer):
     period = serializers.ChoiceField(choices=["quarter"], default="quarter")
-    date = serializers.DateField(
+    date = SupportedDateField(
         required=False, help_text=gettext_lazy("A day in the quarter; default today.")
     )
 
@@ -849,7 +849,7 @@ class DealStatsSerializer(serializers.Serializer):
 
 
 class DealStatsQuerySerializer(TeamQuerySerializer):
-    since = serializers.DateField(required=False)
+    since = SupportedDateField(required=False)
 
 
 class DealStatsView(OrgScopedAPIMixin, APIView):

@@ -17,7 +17,7 @@ from accounts.models import Membership, Team, User
 from deals import selectors
 from deals.models import Customer, Deal, Stage
 from salesmgmt import periods
-from salesmgmt.forms import CSVUploadForm
+from salesmgmt.forms import CSVUploadForm, DateField
 
 # The deal list's sortable columns: URL value -> ORDER BY expression.
 SORTS: dict[str, Any] = {
@@ -33,13 +33,6 @@ SORTS: dict[str, Any] = {
 DEFAULT_SORT = "-touched"
 # The query keys a saved view keeps (anything else in a URL is dropped).
 LIST_KEYS = ("q", "owner", "team", "stage", "status", "stale", "sort")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -216,12 +209,10 @@ class DealForm(forms.Form):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Leave empty to use the stage's probability."),
     )
-    expected_close_date = forms.DateField(
-        label=_("Expected close"), required=False, widget=DateInput()
-    )
-    proposal_date = forms.DateField(label=_("Planned proposal"), required=False, widget=DateInput())
+    expected_close_date = DateField(label=_("Expected close"), required=False)
+    proposal_date = DateField(label=_("Planned proposal"), required=False)
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
-    next_step_date = forms.DateField(label=_("Next step by"), required=False, widget=DateInput())
+    next_step_date = DateField(label=_("Next step by"), required=False)
     term = forms.ChoiceField(
         label=_("Horizon"),
         choices=Deal.Term.choices,

@@ -62,8 +62,8 @@ def ensure_default_stages(*, org: Organization) -> None:
 
 @transaction.atomic
 def save_stage(
-    *, actor: Membership, key: str, name: str, order: int, probability: int, outcome: str,
-    stage: Stage | None = None,
+    *, actor: Membership, key: str, name: str, order: int, probability: int,
+    outcome: str = Stage.Outcome.OPEN, stage: Stage | None = None,
 ) -> Stage:  # fmt: skip
     """Create or change a pipeline stage (admins only); the key of a stage is fixed."""
     rules.require(rules.can_configure_pipeline(actor))

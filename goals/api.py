@@ -28,7 +28,9 @@ from activities.models import ActivityType
 from goals import selectors, services
 from goals.models import Goal, Metric
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.forms import DateField
+from salesmgmt.schema import CONFLICT
 
 
 def amount_field(**kwargs: Any) -> serializers.DecimalField:
@@ -154,9 +156,16 @@ class GoalSerializer(serializers.ModelSerializer):
         decimal_places=2,
         help_text="A positive amount (whole units for count metrics); string or number.",
     )
-    end = serializers.DateField(help_text="Inclusive.")
+    start = SupportedDateField()
+    end = SupportedDateField(help_text="Inclusive.")
     progress = serializers.SerializerMethodField()
     closed = serializers.SerializerMethodField()
+    result = serializers.ChoiceField(
+        choices=Goal.Result.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Once the period has closed: reached or missed; empty while open.",
+    )
 
     class Meta:
         model = Goal
@@ -194,8 +203,8 @@ class GoalUpdateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
     target = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False, help_text="Inclusive.")
+    start = SupportedDateField(required=False)
+    end = SupportedDateField(required=False, help_text="Inclusive.")
     version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -248,15 +257,19 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class DateFilter(django_filters.DateFilter):
+    field_class = DateField
+
+
 class GoalFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Goal.Scope.choices)
     team = IdFilter(field_name="team_id", help_text="Goals of this team.")
     user = IdFilter(field_name="user_id", help_text="Goals of this person.")
     metric = django_filters.CharFilter(field_name="metric__key", help_text="A metric key.")
-    start = django_filters.DateFilter(
+    start = DateFilter(
         field_name="end", lookup_expr="gte", help_text="Goals overlapping [start, end]."
     )
-    end = django_filters.DateFilter(
+    end = DateFilter(
         field_name="start", lookup_expr="lte", help_text="Goals overlapping [start, end]."
     )
     parent = django_filters.CharFilter(
@@ -342,7 +355,11 @@ class GoalViewSet(
         goal = services.create_goal(actor=self.membership, **data.validated_data)
         return Response(self._render(self._fresh([goal.pk]))[0], status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=GoalUpdateSerializer, responses={200: GoalSerializer})
+    @extend_schema(
+        request=GoalUpdateSerializer,
+        responses={200: GoalSerializer, 409: CONFLICT},
+        description="Change a goal; a stale `version` answers 409.",
+    )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         goal = self.get_object()
         self._require_edit(goal)
@@ -361,7 +378,7 @@ class GoalViewSet(
 
     @extend_schema(
         request=CascadeSerializer,
-        responses={201: GoalSerializer(many=True)},
+        responses={201: GoalSerializer(many=True), 409: CONFLICT},
         description="Split the goal into one child per child team or team member, same metric "
         "and period; the children's targets sum exactly to the goal's. A goal is split once: "
         "a second cascade answers 409.",

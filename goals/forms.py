@@ -15,13 +15,7 @@ from accounts.models import Membership, Team, User
 from goals.models import CascadeTemplate, Goal, Metric
 from goals.services import CASCADE_STRATEGIES
 from salesmgmt import periods
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
+from salesmgmt.forms import DateField
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -67,10 +61,8 @@ class GoalCreateForm(forms.Form):
         required=False,
         help_text=_("Pick a period, or keep “Custom dates” and fill in start and end."),
     )
-    start = forms.DateField(label=_("Start"), required=False, widget=DateInput())
-    end = forms.DateField(
-        label=_("End"), required=False, widget=DateInput(), help_text=_("Inclusive.")
-    )
+    start = DateField(label=_("Start"), required=False)
+    end = DateField(label=_("End"), required=False, help_text=_("Inclusive."))
     target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
 
@@ -120,8 +112,8 @@ def shown_target(goal: Goal) -> Decimal:
 class GoalEditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     target = forms.DecimalField(label=_("Target"), max_digits=16, decimal_places=2)
-    start = forms.DateField(label=_("Start"), widget=DateInput())
-    end = forms.DateField(label=_("End"), widget=DateInput(), help_text=_("Inclusive."))
+    start = DateField(label=_("Start"))
+    end = DateField(label=_("End"), help_text=_("Inclusive."))
     version = forms.IntegerField(widget=forms.HiddenInput())
 
     @classmethod
@@ -206,7 +198,7 @@ class TemplateApplyForm(forms.Form):
     template = forms.ModelChoiceField(
         queryset=CascadeTemplate.objects.none(), widget=forms.HiddenInput()
     )
-    on = forms.DateField(label=_("Period containing"), widget=DateInput())
+    on = DateField(label=_("Period containing"))
 
     def __init__(self, *args: Any, templates: QuerySet[CascadeTemplate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,13 +206,13 @@ class TemplateApplyForm(forms.Form):
 
 
 class DayOffForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"))
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
 
 
 class ManualEntryForm(forms.Form):
     metric = forms.ModelChoiceField(label=_("Metric"), queryset=Metric.objects.none())
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"))
     value = forms.DecimalField(label=_("Value"), max_digits=16, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 

@@ -1,19 +1,29 @@
-"""The API's shared base: pagination and the organisation-scoped view mixin.
+"""The API's shared base: pagination, the organisation-scoped view mixin, date fields.
 
 Every organisation-scoped endpoint lives under `/api/v1/orgs/<org_slug>/` and inherits
 `OrgScopedAPIMixin`, which resolves the caller's active membership from the slug after
 authentication. A slug the caller does not belong to answers 404 — the same answer as a
 slug that does not exist — and `self.org` / `self.membership` are set for the view.
+
+Every date and date-time the API reads, in a body or a query string, goes through
+`SupportedDateField` / `SupportedDateTimeField`: impossible or out-of-range dates are a 400
+on the field, never a crash further down (see `periods.FIRST_SUPPORTED_DATE`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
+from salesmgmt import periods
 from salesmgmt.errors import log_denied
 from salesmgmt.tenancy import resolve_membership
 
@@ -25,6 +35,47 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def _with_range(help_text: Any) -> Any:
+    """The field's help text followed by the supported range (both translated lazily)."""
+    range_text = format_lazy(
+        gettext_lazy("From {first} to {last}."),
+        first=periods.FIRST_SUPPORTED_DATE.isoformat(),
+        last=periods.LAST_SUPPORTED_DATE.isoformat(),
+    )
+    return format_lazy("{} {}", help_text, range_text) if help_text else range_text
+
+
+class SupportedDateField(serializers.DateField):
+    """A `YYYY-MM-DD` date within the supported calendar (400 on the field otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["help_text"] = _with_range(kwargs.get("help_text"))
+        super().__init__(**kwargs)
+        self.validators.append(periods.validate_supported_date)
+
+
+class SupportedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time whose local date lies within the supported calendar.
+
+    An input without an offset is read in the field's time zone: the organisation's, for
+    every organisation-scoped serializer (the pages read date-times the same way).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["help_text"] = _with_range(kwargs.get("help_text"))
+        super().__init__(**kwargs)
+        self.validators.append(periods.validate_supported_date)
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        # Checked before any time-zone arithmetic, which overflows near the ends of
+        # Python's calendar; the validators check the local date afterwards.
+        try:
+            periods.validate_supported_date(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
+        return super().enforce_timezone(value)
 
 
 class OrgScopedAPIMixin:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -74,6 +75,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # json raises RecursionError, not ValueError, on deeply nested input, and DRF's
         # parser lets it through: it is still a malformed body, so a 400 and not a 500.
         exc = exceptions.ParseError("JSON parse error - the document is nested too deeply.")
+    if isinstance(exc, RequestDataTooBig):
+        # Django answers an HTML 400 page; an API client gets JSON like every other error.
+        return Response(
+            {"detail": _("The request body is too large.")},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):  # too many fields or files, a malformed upload
+        return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Conflict):
         return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, TooManyRequests):

@@ -12,7 +12,43 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+# --- the supported calendar ----------------------------------------------------------------
+
+# Every date the product takes in, from any page, API call or query string, lies in these
+# hundred years. Sales plans and records sit within a few decades of today, so nothing real
+# is refused; and the wide margin to Python's years 1-9999 keeps every date derived from an
+# accepted one computable: the day after a goal's last day, the fiscal year (or week) that
+# contains a day, the UTC instant of a local midnight, the public holidays of its years.
+FIRST_SUPPORTED_DATE = date(2000, 1, 1)
+LAST_SUPPORTED_DATE = date(2099, 12, 31)
+
+
+def is_supported_date(day: date) -> bool:
+    """True when `day` (or a date-time's own calendar date) lies in the supported range."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return FIRST_SUPPORTED_DATE <= day <= LAST_SUPPORTED_DATE
+
+
+def validate_supported_date(value: date) -> None:
+    """Validator for form and API fields: refuse a date outside the supported range.
+
+    A date-time is judged by its calendar date in the time zone it carries (fields read
+    date-times in the organisation's time zone, so that is its local date).
+    """
+    if not is_supported_date(value):
+        raise ValidationError(
+            gettext_lazy("Enter a date between %(first)s and %(last)s."),
+            code="unsupported_date",
+            params={
+                "first": FIRST_SUPPORTED_DATE.isoformat(),
+                "last": LAST_SUPPORTED_DATE.isoformat(),
+            },
+        )
 
 
 class HasCalendar(Protocol):

@@ -41,4 +41,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "salesmgmt.views.bad_request"
+handler404 = "salesmgmt.views.not_found"
 handler500 = "salesmgmt.views.server_error"

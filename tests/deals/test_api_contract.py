@@ -156,6 +156,16 @@ def test_admins_add_and_change_stages_but_not_their_key(api_for, admin, stages):
     assert Stage.objects.get(pk=stages["lead"].pk).probability == 10
 
 
+def test_a_stage_added_without_an_outcome_is_an_open_stage(api_for, admin, stages):
+    response = api_for(admin).post(
+        f"{BASE}stages/", {"key": "demo", "name": "Demo", "order": 3, "probability": 40}
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["outcome"] == "open"
+    assert Stage.objects.get(key="demo").outcome == Stage.Outcome.OPEN
+
+
 # --- deals --------------------------------------------------------------------------------
 
 
