@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import Invitation, Membership, Organization, Team, User
+from accounts.models import AuditEvent, Invitation, Membership, Organization, Team, User
 from accounts.rules import descendants
 
 
@@ -108,3 +109,32 @@ def eligible_managers(org: Organization) -> QuerySet[User]:
         memberships__active=True,
         memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
     ).order_by("name", "username")
+
+
+def audit_events_of(
+    org: Organization,
+    *,
+    action: str = "",
+    actor: User | None = None,
+    target: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The organisation's audit trail, newest first; dates are UTC days, both inclusive."""
+    qs = AuditEvent.objects.filter(organization=org).select_related("actor").order_by("-at", "-pk")
+    if action:
+        qs = qs.filter(action=action)
+    if actor is not None:
+        qs = qs.filter(actor=actor)
+    if target:
+        qs = qs.filter(target__icontains=target)
+    if start is not None:
+        qs = qs.filter(at__gte=datetime.combine(start, time.min, tzinfo=UTC))
+    if end is not None and end < date.max:
+        qs = qs.filter(at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    return qs
+
+
+def audit_actors_of(org: Organization) -> QuerySet[User]:
+    """Everyone who ever belonged to the organisation (the audit page's actor filter)."""
+    return User.objects.filter(memberships__organization=org).order_by("name", "username")

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Team
 from activities import csv_export, selectors, services
 from activities.forms import (
@@ -163,6 +164,14 @@ def activity_export(request: Any) -> HttpResponseBase:
     filters = ActivityFilterForm(request.GET or None, actor=me)
     activities = filters.filter(selectors.activities_visible_to(me))
     filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
+    record_event(
+        action="export",
+        actor=me.user_id,
+        organization=org,
+        target=request.path,
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
     return csv_export.activities_csv_response(
         activities.iterator(chunk_size=2000), tzinfo=org.tzinfo, filename=filename
     )

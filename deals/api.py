@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
+from accounts.audit import record_event
 from accounts.models import Membership, Organization, Team, User
 from activities.api import CSVRenderer, CSVTextParser, read_csv_upload
 from deals import csv_io, selectors, services
@@ -722,6 +723,14 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         deals = csv_io.with_export_rows(self.filtered_queryset()).iterator(chunk_size=1000)
         filename = f"deals-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
+        record_event(
+            action="export",
+            actor=self.membership.user_id,
+            organization=self.org,
+            target=request.path,
+            request=request,
+            query=request.GET.urlencode()[:500],
+        )
         return csv_io.deals_csv_response(deals, tzinfo=self.org.tzinfo, filename=filename)
 
 

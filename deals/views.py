@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Membership, Team
 from deals import csv_io, selectors, services
 from deals.forms import (
@@ -233,6 +234,14 @@ def deal_export(request: Any) -> HttpResponseBase:
     filters = DealFilterForm(request.GET, actor=me)
     deals = csv_io.with_export_rows(filters.sorted(filters.filter(selectors.deals_visible_to(me))))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
+    record_event(
+        action="export",
+        actor=me.user_id,
+        organization=org,
+        target=request.path,
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
     return csv_io.deals_csv_response(
         deals.iterator(chunk_size=2000), tzinfo=org.tzinfo, filename=filename
     )

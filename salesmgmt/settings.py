@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "salesmgmt",
     "accounts",
     "activities",
@@ -75,6 +78,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Who must use a second factor can do nothing else until they have (accounts.mfa).
+    "accounts.mfa_enforcement.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
@@ -224,11 +231,19 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_password"]
 
+# --- Two-factor authentication (django-otp) ---------------------------------------------------
+# Admins (and managers of organisations that ask for it) must use an authenticator app;
+# accounts.rules.must_use_mfa decides who. Wrong codes per account and window:
+MFA_CODE_RATE = env.str("MFA_CODE_RATE", default="5/15min")
+MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="salesmgmt")
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session auth that refuses a session still waiting for its second factor.
+        "accounts.mfa_enforcement.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "salesmgmt.api.Pagination",

@@ -14,9 +14,12 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, Organization, Team
+from accounts.models import Membership, Organization, Team, User
+from accounts.rules import must_use_mfa
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
 
 
@@ -172,14 +175,34 @@ def outsider(other_org, outsider_team) -> Membership:
     )
 
 
+def pass_second_factor(client: Client, user: User) -> None:
+    """Give the user an authenticator and mark the client's session as having passed it,
+    exactly as django-otp does after a correct code (its session key names the device)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def _second_factor_expected(user: User) -> bool:
+    """Admins and staff must use it; managers get it too, so that tests which switch on the
+    organisation's `require_mfa_for_managers` keep a working session."""
+    return must_use_mfa(user) or user.memberships.filter(role=Membership.Role.MANAGER).exists()
+
+
 @pytest.fixture
 def client_for() -> Callable[[Membership | None], Client]:
-    """A browser-like client signed in as the membership's user (or anonymous)."""
+    """A browser-like client signed in as the membership's user (or anonymous); admins,
+    managers and staff have passed the second factor (two-factor authentication)."""
 
     def make(membership: Membership | None, **kwargs: object) -> Client:
         client = Client(**kwargs)  # type: ignore[arg-type]
         if membership is not None:
             client.force_login(membership.user, backend="accounts.backends.UsernameOrEmailBackend")
+            if _second_factor_expected(membership.user):
+                pass_second_factor(client, membership.user)
         return client
 
     return make
@@ -187,7 +210,10 @@ def client_for() -> Callable[[Membership | None], Client]:
 
 @pytest.fixture
 def api_for() -> Callable[[Membership | None], APIClient]:
-    """An API client authenticated (forced) as the membership's user, or anonymous."""
+    """An API client authenticated (forced) as the membership's user, or anonymous.
+
+    Forced authentication stands for a token, which is issued only after the second factor.
+    """
 
     def make(membership: Membership | None) -> APIClient:
         client = APIClient()
