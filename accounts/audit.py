@@ -62,7 +62,7 @@ def record_event(
         organization if isinstance(organization, int) or organization is None else organization.pk
     )
     ip = getattr(request, "META", {}).get("REMOTE_ADDR") if request is not None else None
-    log.info("audit %s actor=%s org=%s target=%s", action, actor_id, org_id, target)
+    log.info("audit %s actor=%s org=%s target=%r", action, actor_id, org_id, target)
     return AuditEvent.objects.create(
         action=action,
         actor_id=actor_id,

@@ -220,6 +220,15 @@ def _after_commit_refresh(goal_ids: Iterable[int]) -> None:
     transaction.on_commit(run)
 
 
+def _audit_value(goal: Goal) -> Any:
+    """How the audit trail writes a goal's field values (targets on the metric's grid)."""
+
+    def shown(value: Any) -> str:
+        return str(value.quantize(goal.metric.quantum) if isinstance(value, Decimal) else value)
+
+    return shown
+
+
 def _audit_goal(action: str, actor: Membership, goal: Goal, **detail: Any) -> None:
     """One audit row per change of a goal (who set, changed, split or deleted which target)."""
     subject = goal.user.email if goal.user_id and goal.user else goal.team or goal.scope
@@ -269,7 +278,7 @@ def create_goal(
         "goal_created",
         actor,
         goal,
-        target_value=str(goal.target),
+        target_value=_audit_value(goal)(goal.target),
         start=str(goal.start),
         end=str(goal.end),
     )
@@ -315,8 +324,9 @@ def update_goal(
         goal.title = (changes["title"] or "").strip()[:200]
     goal.version += 1
     goal.save()
+    shown = _audit_value(goal)
     changed = {
-        field: [str(old), str(getattr(goal, field))]
+        field: [shown(old), shown(getattr(goal, field))]
         for field, old in before.items()
         if old != getattr(goal, field)
     }
@@ -335,7 +345,7 @@ def delete_goal(*, actor: Membership, goal: Goal) -> None:
         "goal_deleted",
         actor,
         goal,
-        target_value=str(goal.target),
+        target_value=_audit_value(goal)(goal.target),
         start=str(goal.start),
         end=str(goal.end),
         children=goal.children.count(),
@@ -495,7 +505,7 @@ def cascade_goal(
         goal,
         to=to,
         strategy=strategy,
-        children={child.title: str(child.target) for child in created},
+        children={child.title: _audit_value(goal)(child.target) for child in created},
     )
     _after_commit_refresh([g.pk for g in created])
     return created

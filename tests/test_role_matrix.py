@@ -60,6 +60,10 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("accounts:member_detail", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     ("accounts:member_detail", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     ("accounts:member_resend_invitation", "POST"): (L, N,  403,  403,  403,  FOUND, N),
+    # two-factor reset of `teammate` (in acme only); the audit trail: admins only
+    ("accounts:member_mfa_reset", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
+    ("accounts:audit_log", "GET"):              (L,   N,   403,  403,  403,  OK,   N),
+    ("accounts:audit_log_export", "GET"):       (L,   N,   403,  403,  403,  OK,   N),
     # --- goals pages (the goal: `member`'s own; templates and days off: admins) ----------
     ("goals:my_goals", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
     ("goals:team_goals", "GET"):                (L,   N,   403,  OK,   OK,   OK,   N),
@@ -216,6 +220,14 @@ def _invitee(cast: Cast) -> int:
     """Someone invited into `team` who has not joined yet."""
     invited = services.add_member(actor=cast.admin, email="invitee@example.com", team=cast.team)
     return invited.membership.user_id
+
+
+def _teammate_with_authenticator(cast: Cast) -> int:
+    """`teammate` (in acme only), who has set up an authenticator (a reset removes it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=cast.teammate.user, name="Authenticator app", confirmed=True)
+    return cast.teammate.user_id
 
 
 def _new_member(cast: Cast) -> dict[str, Any]:
@@ -414,6 +426,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"role": "manager", "team": c.team.pk, "active": "on"}
     ),
     ("accounts:member_resend_invitation", "POST"): Call(objects={"user_id": _invitee}),
+    ("accounts:member_mfa_reset", "POST"): Call(objects={"user_id": _teammate_with_authenticator}),
     ("deals:view_save", "POST"): Call(lambda c: {"name": "Stale ones", "query": "stale=yes"}),
     ("deals:deal_import", "POST"): Call(_deals_csv),
     ("deals:deal_create", "POST"): Call(_new_deal),
@@ -497,6 +510,12 @@ REQUESTS: dict[tuple[str, str], Call] = {
 # Models whose rows may change on a refused request: the append-only audit trail records
 # denied access (QUALITY S16), so it is not "the database changed".
 IGNORED_MODELS: set[str] = {"accounts.AuditEvent"}
+# Third-party models holding the product's own data: two-factor devices and recovery codes.
+WATCHED_LIBRARY_MODELS: set[str] = {
+    "otp_totp.TOTPDevice",
+    "otp_static.StaticDevice",
+    "otp_static.StaticToken",
+}
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PROBED_PAGE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -531,8 +550,13 @@ def _project_models() -> list[Any]:
     return [
         model
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_config.path.startswith(base)
-        and "site-packages" not in model._meta.app_config.path
+        if (
+            (
+                model._meta.app_config.path.startswith(base)
+                and "site-packages" not in model._meta.app_config.path
+            )
+            or model._meta.label in WATCHED_LIBRARY_MODELS
+        )
         and model._meta.label not in IGNORED_MODELS
     ]
 
