@@ -505,7 +505,7 @@ def cascade_goal(
         goal,
         to=to,
         strategy=strategy,
-        children={child.title: _audit_value(goal)(child.target) for child in created},
+        children=len(created),
     )
     _after_commit_refresh([g.pk for g in created])
     return created

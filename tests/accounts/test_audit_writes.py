@@ -165,7 +165,7 @@ def test_setting_changing_splitting_and_deleting_a_goal_are_recorded(admin, team
         "changes": {"target": ["100", "120"], "end": ["2030-01-31", "2030-01-30"]}
     }
     assert cascaded.detail["to"] == "members"
-    assert sorted(cascaded.detail["children"].values()) == ["60", "60"]
+    assert cascaded.detail["children"] == 2
     assert deleted.detail["children"] == len(children)
     assert {e.actor_id for e in (created, changed, cascaded, deleted)} == {admin.user_id}
 
@@ -299,7 +299,10 @@ def test_a_missing_object_is_not_an_audit_row(member, client_for):
     assert not AuditEvent.objects.exists()
 
 
-def test_hammering_a_forbidden_page_records_a_bounded_number_of_rows(member, client_for):
+def test_hammering_a_forbidden_page_records_a_bounded_number_of_rows(
+    member, client_for, time_machine
+):
+    time_machine.move_to("2030-06-03T10:00:01+00:00", tick=False)  # one window of the limit
     client = client_for(member)
 
     statuses = {client.get("/o/acme/settings/").status_code for _ in range(35)}
