@@ -232,6 +232,12 @@ def must_use_mfa(user: Any, *, holds_required_membership: bool | None = None) ->
     return holds_required_membership
 
 
+def membership_requires_mfa(membership: Membership) -> bool:
+    """Does this one membership oblige its holder to use a second factor? (Shown to the
+    organisation's admins, who must not learn about the person's other organisations.)"""
+    return Membership.objects.filter(pk=membership.pk).filter(MFA_REQUIRED_MEMBERSHIPS).exists()
+
+
 def can_reset_mfa(actor: Membership, subject: Membership) -> bool:
     """Admins reset the second factor (a lost phone) of people who belong to their org alone.
 

@@ -258,7 +258,8 @@ def member_detail(request: Any, user_id: int) -> HttpResponse:
         "managed_teams": Team.objects.for_org(org).filter(managers=membership.user),
     }
     if can_administer:
-        context["subject_mfa"] = mfa.second_factor_status(membership.user)
+        context["subject_has_mfa"] = mfa.authenticator_of(membership.user) is not None
+        context["subject_needs_mfa"] = rules.membership_requires_mfa(membership)
         context["can_reset_mfa"] = rules.can_reset_mfa(me, membership)
     return render(
         request, "accounts/member_detail.html", context, status=422 if form.errors else 200

@@ -304,3 +304,29 @@ def test_a_member_may_set_it_up_of_their_own_accord(member, client_for):
     assert response.status_code == 302
     assert mfa.authenticator_of(member.user) == device
     assert client.get("/o/acme/").status_code == 200  # this session passed it already
+
+
+# --- the account keeps its devices ------------------------------------------------------
+
+
+def test_deactivation_and_a_password_change_leave_the_authenticator_in_place(
+    admin, member, client_for, password
+):
+    from accounts import services
+
+    device, _codes = enrol(member.user)
+    services.update_membership(actor=admin, membership=member, active=False)
+    services.update_membership(actor=admin, membership=member, active=True)
+    client = client_for(member)
+    client.post(VERIFY, {"otp": totp_code(device)})
+    client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": password,
+            "new_password1": "Vq7-maple-orbit-42",
+            "new_password2": "Vq7-maple-orbit-42",
+        },
+    )
+
+    assert mfa.authenticator_of(member.user) == device
+    assert mfa.recovery_codes_left(member.user) == 10

@@ -126,3 +126,15 @@ def test_the_member_page_offers_the_reset_only_where_it_is_allowed(
     assert reset_url(member) in allowed
     assert reset_url(teammate) not in refused
     assert "You cannot reset it here" in refused
+
+
+def test_the_member_page_judges_the_requirement_by_this_organisation_alone(
+    admin, member, other_org, client_for
+):
+    MembershipFactory(organization=other_org, user=member.user, role=Membership.Role.ADMIN)
+
+    page = client_for(admin).get(f"/o/acme/members/{member.user_id}/").content.decode()
+    own = client_for(admin).get(f"/o/acme/members/{admin.user_id}/").content.decode()
+
+    assert "Required for this person" not in page  # an admin elsewhere: none of acme's business
+    assert "Required for this person's role here." in own
