@@ -186,22 +186,20 @@ def pass_second_factor(client: Client, user: User) -> None:
     session.save()
 
 
-def _second_factor_expected(user: User) -> bool:
-    """Admins and staff must use it; managers get it too, so that tests which switch on the
-    organisation's `require_mfa_for_managers` keep a working session."""
-    return must_use_mfa(user) or user.memberships.filter(role=Membership.Role.MANAGER).exists()
-
-
 @pytest.fixture
 def client_for() -> Callable[[Membership | None], Client]:
-    """A browser-like client signed in as the membership's user (or anonymous); admins,
-    managers and staff have passed the second factor (two-factor authentication)."""
+    """A browser-like client signed in as the membership's user (or anonymous).
+
+    Whoever must use two-factor authentication at that moment (admins, staff, managers of an
+    organisation that asks for it: accounts.rules.must_use_mfa) has passed it, as after the
+    code page; everyone else has an ordinary password session, as in real life.
+    """
 
     def make(membership: Membership | None, **kwargs: object) -> Client:
         client = Client(**kwargs)  # type: ignore[arg-type]
         if membership is not None:
             client.force_login(membership.user, backend="accounts.backends.UsernameOrEmailBackend")
-            if _second_factor_expected(membership.user):
+            if must_use_mfa(membership.user):
                 pass_second_factor(client, membership.user)
         return client
 

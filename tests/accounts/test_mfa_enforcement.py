@@ -205,3 +205,26 @@ def test_an_unconfirmed_authenticator_does_not_count_as_set_up(admin, password):
     client = signed_in_with_password(admin, password)
 
     assert sent_to(client.get("/o/acme/"), SETUP)
+
+
+def test_enforcing_the_second_factor_costs_a_member_no_extra_query(member, client_for, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(member)
+    client.get("/o/acme/")  # warm up
+    with CaptureQueriesContext(connection) as enforced:
+        assert client.get("/o/acme/").status_code == 200
+    settings.MIDDLEWARE = [
+        m
+        for m in settings.MIDDLEWARE
+        if m
+        not in (
+            "django_otp.middleware.OTPMiddleware",
+            "accounts.mfa_enforcement.SecondFactorMiddleware",
+        )
+    ]
+    with CaptureQueriesContext(connection) as bare:
+        assert client.get("/o/acme/").status_code == 200
+
+    assert len(enforced) == len(bare)
