@@ -22,11 +22,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import rules, selectors, services
+from accounts import mfa, rules, selectors, services
 from accounts.backends import canonical_username
 from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin
 from salesmgmt.csv_api import ImportJobSerializer
+from salesmgmt.errors import DomainError
 from salesmgmt.schema import THROTTLED
 
 # --- auth -------------------------------------------------------------------------------
@@ -35,6 +36,13 @@ from salesmgmt.schema import THROTTLED
 class TokenLoginSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Username or e-mail address.")
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="Second factor: the 6-digit code of the authenticator app, or a recovery "
+        "code. Required once two-factor authentication is set up.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -77,8 +85,40 @@ class TokenLoginView(APIView):
                 {"detail": _("Unable to sign in with these credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        refusal = _second_factor_refusal(user, data.validated_data.get("otp", ""), django_request)
+        if refusal is not None:
+            return refusal
         instance, token = services.issue_api_token(user=user)
         return Response({"token": token, "expiry": instance.expiry})
+
+
+def _second_factor_refusal(user: User, otp: str, request: Any) -> Response | None:
+    """None when `user` may have a token; else why not. Tokens come after the second factor."""
+    status_ = mfa.second_factor_status(user)
+    if status_.has_device:
+        if not otp:
+            return Response(
+                {"otp": [_("Two-factor authentication is on: send the code as `otp`.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            mfa.verify_code(user=user, code=otp, request=request)
+        except mfa.TooManyCodes as exc:
+            return Response(exc.as_dict(), status=status.HTTP_429_TOO_MANY_REQUESTS)
+        except DomainError as exc:
+            return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return None
+    if status_.required:
+        return Response(
+            {
+                "detail": _(
+                    "Your role requires two-factor authentication: set it up in the web app "
+                    "first, then sign in here with its code."
+                )
+            },
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    return None
 
 
 class TokenLogoutView(KnoxLogoutView):
@@ -144,6 +184,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "fiscal_year_start_month",
             "country",
             "currency",
+            "require_mfa_for_managers",
         ]
         read_only_fields = ["slug"]
 

@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organisations"
 
     def ready(self) -> None:
-        from accounts import security_log  # noqa: F401  (connects the login signal receivers)
+        from accounts import (  # noqa: F401
+            openapi,  # registers the schema extension of our session authentication
+            security_log,  # connects the login and audit signal receivers
+        )

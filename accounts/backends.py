@@ -52,3 +52,11 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user, loaded with its two-factor status in the same query, so that
+        enforcing the second factor on every request costs no query of its own."""
+        from accounts.mfa import with_second_factor_status
+
+        user = with_second_factor_status(User._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

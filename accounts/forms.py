@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
+from accounts.audit import ACTIONS
 from accounts.backends import canonical_username
 from accounts.models import Membership, Organization, Team, User
 
@@ -37,6 +38,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "country",
             "currency",
             "stale_deal_days",
+            "require_mfa_for_managers",
         ]
         help_texts = {
             "timezone": _("An IANA time zone such as Asia/Tokyo; activities count on local dates."),
@@ -161,3 +163,56 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["name", "locale"]
         labels = {"name": _("Your name"), "locale": _("Language")}
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from the authenticator app, or one of the recovery codes."""
+
+    otp = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+        help_text=_("The 6-digit code from your authenticator app, or a recovery code."),
+    )
+
+
+class AuthenticatorConfirmForm(forms.Form):
+    """The first code the new authenticator shows, proving it was set up right."""
+
+    otp = forms.CharField(
+        label=_("6-digit code from the app"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("All actions")), *ACTIONS.items()]
+    )
+    actor = forms.ModelChoiceField(
+        label=_("Who"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+    )
+    target = forms.CharField(label=_("Target contains"), max_length=200, required=False)
+    start = forms.DateField(
+        label=_("From (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = selectors.audit_actors_of(org)  # type: ignore[attr-defined]
+        self.fields["actor"].label_from_instance = lambda u: f"{u.display_name} <{u.email}>"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date must not be before the start date."))
+        return cleaned

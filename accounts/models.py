@@ -155,6 +155,14 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("An open deal with no stage change and no linked activity for this long."),
     )
+    require_mfa_for_managers = models.BooleanField(
+        _("managers must use two-factor authentication"),
+        default=False,
+        help_text=_(
+            "Admins always must. When on, managers too cannot work until they have set up "
+            "an authenticator app."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from typing import Any
 
 import rules
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from accounts.models import Membership, Team
 
@@ -226,3 +227,58 @@ def can_view_import_job(actor: Membership, job: Any) -> bool:
     if job.organization_id != actor.organization_id or not actor.active:
         return False
     return job.created_by_id == actor.user_id or bool(is_org_admin(actor))
+
+
+# --- two-factor authentication and the audit trail ----------------------------------------
+
+# Memberships whose holder must pass a second factor: an admin role anywhere, or a manager
+# role in an organisation that asks its managers for it. A query, so that the middleware
+# can ask it in the same statement as "has a device?" (see accounts.mfa.second_factor_status).
+MFA_REQUIRED_MEMBERSHIPS = Q(active=True) & (
+    Q(role=Membership.Role.ADMIN)
+    | Q(role=Membership.Role.MANAGER, organization__require_mfa_for_managers=True)
+)
+
+
+def must_use_mfa(user: Any, *, holds_required_membership: bool | None = None) -> bool:
+    """Must this person pass a second factor? Staff, admins, managers where the org asks.
+
+    Staff reach the Django admin, which sees every organisation. A caller that already
+    evaluated MFA_REQUIRED_MEMBERSHIPS for this user passes the answer to save a query.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    if holds_required_membership is None:
+        holds_required_membership = (
+            Membership.objects.filter(user_id=user.pk).filter(MFA_REQUIRED_MEMBERSHIPS).exists()
+        )
+    return holds_required_membership
+
+
+def membership_requires_mfa(membership: Membership) -> bool:
+    """Does this one membership oblige its holder to use a second factor? (Shown to the
+    organisation's admins, who must not learn about the person's other organisations.)"""
+    return Membership.objects.filter(pk=membership.pk).filter(MFA_REQUIRED_MEMBERSHIPS).exists()
+
+
+def can_reset_mfa(actor: Membership, subject: Membership) -> bool:
+    """Admins reset the second factor (a lost phone) of people who belong to their org alone.
+
+    Never their own, nor a staff account's, nor that of someone who also belongs to another
+    organisation: otherwise an admin here could take over an account that matters elsewhere.
+    """
+    if not is_org_admin(actor) or subject.organization_id != actor.organization_id:
+        return False
+    if subject.user_id == actor.user_id or subject.user.is_staff or subject.user.is_superuser:
+        return False
+    elsewhere = Membership.objects.filter(user_id=subject.user_id).exclude(
+        organization_id=actor.organization_id
+    )
+    return not elsewhere.exists()
+
+
+def can_view_audit_log(actor: Membership) -> bool:
+    """Only admins read (and export) the organisation's audit trail."""
+    return bool(is_org_admin(actor))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import (
+    AuditEvent,
     ImportJob,
     Invitation,
     Membership,
@@ -154,3 +156,32 @@ def import_jobs_visible_to(actor: Membership) -> QuerySet[ImportJob]:
     if is_org_admin(actor):
         return jobs
     return jobs.filter(created_by_id=actor.user_id)
+
+
+def audit_events_of(
+    org: Organization,
+    *,
+    action: str = "",
+    actor: User | None = None,
+    target: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The organisation's audit trail, newest first; dates are UTC days, both inclusive."""
+    qs = AuditEvent.objects.filter(organization=org).select_related("actor").order_by("-at", "-pk")
+    if action:
+        qs = qs.filter(action=action)
+    if actor is not None:
+        qs = qs.filter(actor=actor)
+    if target:
+        qs = qs.filter(target__icontains=target)
+    if start is not None:
+        qs = qs.filter(at__gte=datetime.combine(start, time.min, tzinfo=UTC))
+    if end is not None and end < date.max:
+        qs = qs.filter(at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    return qs
+
+
+def audit_actors_of(org: Organization) -> QuerySet[User]:
+    """Everyone who ever belonged to the organisation (the audit page's actor filter)."""
+    return User.objects.filter(memberships__organization=org).order_by("name", "username")

@@ -50,6 +50,7 @@ ORG_SETTING_FIELDS = (
     "country",
     "currency",
     "stale_deal_days",
+    "require_mfa_for_managers",
 )
 
 
@@ -110,10 +111,20 @@ def update_organization(*, actor: Membership, org: Organization, **changes: Any)
     if unknown:
         raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     org = Organization.objects.select_for_update().get(pk=org.pk)
+    before = {field: getattr(org, field) for field in changes}
     for field, value in changes.items():
         setattr(org, field, value)
     org.full_clean()
     org.save(update_fields=list(changes) or None)
+    changed = {f: [before[f], getattr(org, f)] for f in changes if before[f] != getattr(org, f)}
+    if changed:
+        record_event(
+            action="org_settings_changed",
+            actor=actor.user_id,
+            organization=org,
+            target=org.slug,
+            changes=changed,
+        )
     return org
 
 
@@ -489,9 +500,7 @@ def add_member(
         membership = Membership.objects.create(
             organization=org, user=user, role=role, team=team, active=True
         )
-        record_event(
-            action="member_added", actor=actor.user, organization=org, target=email, role=role
-        )
+        _record_member_event("member_added", actor=actor, membership=membership)
         return NewMember(membership=membership, invitation=None, invitation_token=None)
     if user is None:
         user = _new_user(email=email)
@@ -499,10 +508,19 @@ def add_member(
         organization=org, user=user, role=role, team=team, active=False
     )
     invitation, token = _issue_invitation(actor=actor, membership=membership, name=name)
-    record_event(
-        action="member_invited", actor=actor.user, organization=org, target=email, role=role
-    )
+    _record_member_event("member_invited", actor=actor, membership=membership)
     return NewMember(membership=membership, invitation=invitation, invitation_token=token)
+
+
+def _record_member_event(action: str, *, actor: Membership, membership: Membership) -> None:
+    record_event(
+        action=action,
+        actor=actor.user_id,
+        organization=membership.organization_id,
+        target=membership.user.email,
+        role=membership.role,
+        team=membership.team.name if membership.team else None,
+    )
 
 
 def _issue_invitation(
@@ -659,8 +677,10 @@ def update_membership(
         .get(pk=membership.pk)
     )
     fields: list[str] = []
+    events: list[tuple[str, dict[str, Any]]] = []
     if role is not _UNSET and role != membership.role:
         _check_role(role)
+        events.append(("role_changed", {"from": membership.role, "to": role}))
         if membership.role == Membership.Role.ADMIN and _remaining_admins(org, membership) == 0:
             raise DomainError(_("The organisation needs at least one active admin."), field="role")
         membership.role = role
@@ -671,6 +691,15 @@ def update_membership(
                 managed.managers.remove(membership.user)
     if team is not _UNSET and (team.pk if team else None) != membership.team_id:
         _check_team(org, team)
+        events.append(
+            (
+                "team_changed",
+                {
+                    "from": membership.team.name if membership.team else None,
+                    "to": team.name if team else None,
+                },
+            )
+        )
         membership.team = team
         fields.append("team")
     deactivated = False
@@ -685,6 +714,7 @@ def update_membership(
             raise DomainError(_("This person has not accepted the invitation yet."), field="active")
         membership.active = bool(active)
         fields.append("active")
+        events.append(("member_reactivated" if active else "member_deactivated", {}))
     if fields:
         membership.save(update_fields=[*fields, "updated_at"])
         security_log.info(
@@ -693,6 +723,14 @@ def update_membership(
             membership.user_id,
             actor.user_id,
             ",".join(fields),
+        )
+    for action, detail in events:
+        record_event(
+            action=action,
+            actor=actor.user_id,
+            organization=org,
+            target=membership.user.email,
+            **detail,
         )
     if deactivated:
         Invitation.objects.filter(membership=membership).pending().update(revoked_at=timezone.now())

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from accounts import views
+from accounts import mfa_views, views
 from accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -54,6 +54,16 @@ auth_urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
+    path("mfa/", mfa_views.mfa_manage, name="mfa_manage"),
+    path("mfa/setup/", mfa_views.mfa_setup, name="mfa_setup"),
+    path("mfa/verify/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("mfa/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path(
+        "mfa/recovery-codes/regenerate/",
+        mfa_views.mfa_recovery_codes_regenerate,
+        name="mfa_recovery_codes_regenerate",
+    ),
+    path("mfa/disable/", mfa_views.mfa_disable, name="mfa_disable"),
 ]
 
 org_urlpatterns = [
@@ -74,6 +84,9 @@ org_urlpatterns = [
         name="member_resend_invitation",
     ),
     path("imports/<int:job_id>/", views.import_job, name="import_job"),
+    path("members/<int:user_id>/mfa-reset/", mfa_views.member_mfa_reset, name="member_mfa_reset"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export/", views.audit_log_export, name="audit_log_export"),
 ]
 
 urlpatterns = [

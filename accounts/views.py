@@ -11,16 +11,18 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import rules, selectors, services
+from accounts import audit, mfa, rules, selectors, services
 from accounts.audit import record_event
 from accounts.forms import (
     AcceptInvitationForm,
+    AuditFilterForm,
     DomainForm,
     MemberAddForm,
     MemberEditForm,
@@ -45,6 +47,7 @@ from salesmgmt.imports import importer_for
 from salesmgmt.tenancy import org_view
 
 MEMBERS_PER_PAGE = 25
+AUDIT_EVENTS_PER_PAGE = 50
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -266,6 +269,10 @@ def member_detail(request: Any, user_id: int) -> HttpResponse:
         "can_administer": can_administer,
         "managed_teams": Team.objects.for_org(org).filter(managers=membership.user),
     }
+    if can_administer:
+        context["subject_has_mfa"] = mfa.authenticator_of(membership.user) is not None
+        context["subject_needs_mfa"] = rules.membership_requires_mfa(membership)
+        context["can_reset_mfa"] = rules.can_reset_mfa(me, membership)
     return render(
         request, "accounts/member_detail.html", context, status=422 if form.errors else 200
     )
@@ -483,6 +490,27 @@ def import_page(
     return render(request, template, context, status=status)
 
 
+# --- the audit trail ----------------------------------------------------------------------
+
+
+def _audit_events(request: Any) -> tuple[AuditFilterForm, Any]:
+    """The filter form and the events it selects (none while the filters are invalid)."""
+    rules.require(rules.can_view_audit_log(request.membership))
+    filters = AuditFilterForm(request.GET or None, org=request.org)
+    if request.GET and not filters.is_valid():
+        return filters, None
+    values = filters.cleaned_data if request.GET else {}
+    events = selectors.audit_events_of(
+        request.org,
+        action=values.get("action", ""),
+        actor=values.get("actor"),
+        target=values.get("target", ""),
+        start=values.get("start"),
+        end=values.get("end"),
+    )
+    return filters, events
+
+
 @org_view
 @require_GET
 def import_job(request: Any, job_id: int) -> HttpResponse:
@@ -497,3 +525,48 @@ def import_job(request: Any, job_id: int) -> HttpResponse:
     }
     template = "_import_job.html" if _is_htmx(request) else "accounts/import_job.html"
     return render(request, template, context)
+
+
+@org_view
+@require_GET
+def audit_log(request: Any) -> HttpResponse:
+    """Who did what and when in the organisation, newest first (admins only; read-only)."""
+    filters, events = _audit_events(request)
+    page = Paginator(events if events is not None else [], AUDIT_EVENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    for event in page.object_list:
+        event.label = audit.ACTIONS.get(event.action, event.action)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    return render(
+        request, "accounts/audit_log.html", context, status=400 if events is None else 200
+    )
+
+
+@org_view
+@require_GET
+def audit_log_export(request: Any) -> HttpResponse | StreamingHttpResponse:
+    """The filtered audit trail as CSV (formula-like cells neutralised); itself audited."""
+    filters, events = _audit_events(request)
+    if events is None:
+        errors = "; ".join(
+            f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in filters.errors.items()
+        )
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    audit.record_event(
+        action="export",
+        actor=request.user,
+        organization=request.org,
+        target="audit log",
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
+    response = StreamingHttpResponse(
+        audit.csv_lines(events.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"audit-{request.org.slug}-{timezone.now():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

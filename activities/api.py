@@ -475,6 +475,14 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         filename = f"activities-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
+        record_event(
+            action="export",
+            actor=self.membership.user_id,
+            organization=self.org,
+            target=request.path,
+            request=request,
+            query=request.GET.urlencode()[:500],
+        )
         return csv_export.activities_csv_response(
             self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
         )

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Team
 from accounts.views import import_page
 from activities import csv_export, selectors, services
@@ -166,12 +167,23 @@ def activity_export(request: Any) -> HttpResponseBase:
     activities = filters.filter(selectors.activities_visible_to(me))
     filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
-        return csv_export.activities_csv_response(activities, tzinfo=org.tzinfo, filename=filename)
+        response = csv_export.activities_csv_response(
+            activities, tzinfo=org.tzinfo, filename=filename
+        )
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
         return redirect(
             f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
         )
+    record_event(
+        action="export",
+        actor=me.user_id,
+        organization=org,
+        target=request.path,
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
+    return response
 
 
 @org_view

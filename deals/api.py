@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
+from accounts.audit import record_event
 from accounts.imports import submit_import
 from accounts.models import Membership, Organization, Team, User
 from deals import csv_io, selectors, services
@@ -703,9 +704,18 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         filename = f"deals-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
-        return csv_io.deals_csv_response(
+        response = csv_io.deals_csv_response(
             self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
         )
+        record_event(
+            action="export",
+            actor=self.membership.user_id,
+            organization=self.org,
+            target=request.path,
+            request=request,
+            query=request.GET.urlencode()[:500],
+        )
+        return response
 
 
 # --- stats --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Membership, Team
 from accounts.views import import_page
 from deals import csv_io, selectors, services
@@ -236,10 +237,19 @@ def deal_export(request: Any) -> HttpResponseBase:
     deals = filters.sorted(filters.filter(selectors.deals_visible_to(me)))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
-        return csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
+        response = csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
         return redirect(f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}")
+    record_event(
+        action="export",
+        actor=me.user_id,
+        organization=org,
+        target=request.path,
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
+    return response
 
 
 @org_view

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
 from activities.models import ActivityType
@@ -219,6 +220,27 @@ def _after_commit_refresh(goal_ids: Iterable[int]) -> None:
     transaction.on_commit(run)
 
 
+def _audit_value(goal: Goal) -> Any:
+    """How the audit trail writes a goal's field values (targets on the metric's grid)."""
+
+    def shown(value: Any) -> str:
+        return str(value.quantize(goal.metric.quantum) if isinstance(value, Decimal) else value)
+
+    return shown
+
+
+def _audit_goal(action: str, actor: Membership, goal: Goal, **detail: Any) -> None:
+    """One audit row per change of a goal (who set, changed, split or deleted which target)."""
+    subject = goal.user.email if goal.user_id and goal.user else goal.team or goal.scope
+    record_event(
+        action=action,
+        actor=actor.user_id,
+        organization=actor.organization_id,
+        target=f"goal {goal.pk}: {goal.title or goal.metric.name} ({subject})",
+        **detail,
+    )
+
+
 @transaction.atomic
 def create_goal(
     *,
@@ -251,6 +273,14 @@ def create_goal(
         target=_quantize(target, metric),
         parent=parent,
         created_by_id=actor.user_id,
+    )
+    _audit_goal(
+        "goal_created",
+        actor,
+        goal,
+        target_value=_audit_value(goal)(goal.target),
+        start=str(goal.start),
+        end=str(goal.end),
     )
     _after_commit_refresh([goal.pk])
     return goal
@@ -286,6 +316,7 @@ def update_goal(
         Q(start__lt=start) | Q(end__gt=end)
     ).exists():
         raise DomainError(_("Its child goals would fall outside the new period."), field="start")
+    before = {"title": goal.title, "target": goal.target, "start": goal.start, "end": goal.end}
     goal.start, goal.end = start, end
     if "target" in changes:
         goal.target = _quantize(changes["target"], goal.metric)
@@ -293,6 +324,14 @@ def update_goal(
         goal.title = (changes["title"] or "").strip()[:200]
     goal.version += 1
     goal.save()
+    shown = _audit_value(goal)
+    changed = {
+        field: [shown(old), shown(getattr(goal, field))]
+        for field, old in before.items()
+        if old != getattr(goal, field)
+    }
+    if changed:
+        _audit_goal("goal_changed", actor, goal, changes=changed)
     _after_commit_refresh([goal.pk])
     return goal
 
@@ -302,6 +341,15 @@ def delete_goal(*, actor: Membership, goal: Goal) -> None:
     """Delete a goal and its cascaded children."""
     goal = Goal.objects.for_org(actor.organization).select_for_update().get(pk=goal.pk)
     rules.require(can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user))
+    _audit_goal(
+        "goal_deleted",
+        actor,
+        goal,
+        target_value=_audit_value(goal)(goal.target),
+        start=str(goal.start),
+        end=str(goal.end),
+        children=goal.children.count(),
+    )
     goal.delete()
 
 
@@ -451,6 +499,14 @@ def cascade_goal(
         )
     goal.version += 1
     goal.save(update_fields=["version", "updated_at"])
+    _audit_goal(
+        "goal_cascaded",
+        actor,
+        goal,
+        to=to,
+        strategy=strategy,
+        children=len(created),
+    )
     _after_commit_refresh([g.pk for g in created])
     return created
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -48,7 +49,13 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-def log_denied(request: Any, reason: str) -> None:
+# Sent by log_denied with `request`, `reason` and `organization` (or None); the audit trail
+# (accounts.security_log) listens, so that salesmgmt imports no app.
+access_denied = Signal()
+
+
+def log_denied(request: Any, reason: str, *, organization: Any = None) -> None:
+    """Log a refused request and tell the audit trail (`organization`: where, if known)."""
     user = getattr(request, "user", None)
     security_log.warning(
         "access denied: %s %s user=%s reason=%s",
@@ -56,6 +63,12 @@ def log_denied(request: Any, reason: str) -> None:
         getattr(request, "path", "?"),
         getattr(user, "pk", None),
         reason,
+    )
+    access_denied.send(
+        sender=None,
+        request=request,
+        reason=reason,
+        organization=organization or getattr(request, "org", None),
     )
 
 
@@ -100,7 +113,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             data = {"detail": " ".join(str(m) for m in exc.messages)}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
-        log_denied(request, "forbidden")
+        log_denied(request, "forbidden", organization=getattr(context.get("view"), "org", None))
     elif isinstance(exc, Http404 | exceptions.NotFound):
         log_denied(request, "not found")
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "salesmgmt",
     "accounts",
     "activities",
@@ -79,6 +82,10 @@ MIDDLEWARE = [
     "salesmgmt.null_characters.RefuseNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Who must use a second factor can do nothing else until they have (accounts.mfa).
+    "accounts.mfa_enforcement.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
@@ -237,11 +244,19 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_password"]
 
+# --- Two-factor authentication (django-otp) ---------------------------------------------------
+# Admins (and managers of organisations that ask for it) must use an authenticator app;
+# accounts.rules.must_use_mfa decides who. Wrong codes per account and window:
+MFA_CODE_RATE = env.str("MFA_CODE_RATE", default="5/15min")
+MFA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="salesmgmt")
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Session auth that refuses a session still waiting for its second factor.
+        "accounts.mfa_enforcement.SecondFactorSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "salesmgmt.api.Pagination",
@@ -280,7 +295,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES",
+        "ImportJobStatusEnum": "salesmgmt.imports.JobStatus",
+        "GoalStatusEnum": ["ahead", "on_track", "behind", "at_risk", "done"],
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

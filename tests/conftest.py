@@ -14,9 +14,12 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, Organization, Team
+from accounts.models import Membership, Organization, Team, User
+from accounts.rules import must_use_mfa
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
 
 
@@ -194,14 +197,32 @@ def outsider(other_org, outsider_team) -> Membership:
     )
 
 
+def pass_second_factor(client: Client, user: User) -> None:
+    """Give the user an authenticator and mark the client's session as having passed it,
+    exactly as django-otp does after a correct code (its session key names the device)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def client_for() -> Callable[[Membership | None], Client]:
-    """A browser-like client signed in as the membership's user (or anonymous)."""
+    """A browser-like client signed in as the membership's user (or anonymous).
+
+    Whoever must use two-factor authentication at that moment (admins, staff, managers of an
+    organisation that asks for it: accounts.rules.must_use_mfa) has passed it, as after the
+    code page; everyone else has an ordinary password session, as in real life.
+    """
 
     def make(membership: Membership | None, **kwargs: object) -> Client:
         client = Client(**kwargs)  # type: ignore[arg-type]
         if membership is not None:
             client.force_login(membership.user, backend="accounts.backends.UsernameOrEmailBackend")
+            if must_use_mfa(membership.user):
+                pass_second_factor(client, membership.user)
         return client
 
     return make
@@ -209,7 +230,10 @@ def client_for() -> Callable[[Membership | None], Client]:
 
 @pytest.fixture
 def api_for() -> Callable[[Membership | None], APIClient]:
-    """An API client authenticated (forced) as the membership's user, or anonymous."""
+    """An API client authenticated (forced) as the membership's user, or anonymous.
+
+    Forced authentication stands for a token, which is issued only after the second factor.
+    """
 
     def make(membership: Membership | None) -> APIClient:
         client = APIClient()

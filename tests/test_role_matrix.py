@@ -66,6 +66,10 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("accounts:domain_delete", "POST"):         (L,   N,   403,  403,  403,  FOUND, N),
     # `job_id` is member's finished deals import job: its creator and admins see it
     ("accounts:import_job", "GET"):             (L,   N,   OK,   N,    N,    OK,   N),
+    # two-factor reset of `teammate` (in acme only); the audit trail: admins only
+    ("accounts:member_mfa_reset", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
+    ("accounts:audit_log", "GET"):              (L,   N,   403,  403,  403,  OK,   N),
+    ("accounts:audit_log_export", "GET"):       (L,   N,   403,  403,  403,  OK,   N),
     # --- goals pages (the goal: `member`'s own; templates and days off: admins) ----------
     ("goals:my_goals", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
     ("goals:team_goals", "GET"):                (L,   N,   403,  OK,   OK,   OK,   N),
@@ -248,6 +252,14 @@ def _published_txt_records(monkeypatch):
         return [d.record_value for d in OrganizationDomain.objects.all() if d.record_name == name]
 
     monkeypatch.setattr(dns, "txt_records", lookup)
+
+
+def _teammate_with_authenticator(cast: Cast) -> int:
+    """`teammate` (in acme only), who has set up an authenticator (a reset removes it)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=cast.teammate.user, name="Authenticator app", confirmed=True)
+    return cast.teammate.user_id
 
 
 def _new_member(cast: Cast) -> dict[str, Any]:
@@ -450,6 +462,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("accounts:member_resend_invitation", "POST"): Call(objects={"user_id": _invitee}),
     ("accounts:domain_list", "POST"): Call(lambda c: {"domain": "sales.acme.example"}),
     ("accounts:domain_verify", "POST"): Call(objects={"domain_id": _pending_domain}),
+    ("accounts:member_mfa_reset", "POST"): Call(objects={"user_id": _teammate_with_authenticator}),
     ("deals:view_save", "POST"): Call(lambda c: {"name": "Stale ones", "query": "stale=yes"}),
     ("deals:deal_import", "POST"): Call(_deals_csv),
     ("deals:deal_create", "POST"): Call(_new_deal),
@@ -535,6 +548,12 @@ REQUESTS: dict[tuple[str, str], Call] = {
 # Models whose rows may change on a refused request: the append-only audit trail records
 # denied access (QUALITY S16), so it is not "the database changed".
 IGNORED_MODELS: set[str] = {"accounts.AuditEvent"}
+# Third-party models holding the product's own data: two-factor devices and recovery codes.
+WATCHED_LIBRARY_MODELS: set[str] = {
+    "otp_totp.TOTPDevice",
+    "otp_static.StaticDevice",
+    "otp_static.StaticToken",
+}
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PROBED_PAGE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -569,8 +588,13 @@ def _project_models() -> list[Any]:
     return [
         model
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_config.path.startswith(base)
-        and "site-packages" not in model._meta.app_config.path
+        if (
+            (
+                model._meta.app_config.path.startswith(base)
+                and "site-packages" not in model._meta.app_config.path
+            )
+            or model._meta.label in WATCHED_LIBRARY_MODELS
+        )
         and model._meta.label not in IGNORED_MODELS
     ]
 

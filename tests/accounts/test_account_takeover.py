@@ -125,7 +125,7 @@ def test_accepting_an_invitation_revokes_every_older_token_and_session(admin, pe
     stolen = token_for(person.username, password)
     elsewhere = Client()
     elsewhere.force_login(person, backend="accounts.backends.UsernameOrEmailBackend")
-    invitation = services.add_member(actor=admin, email=person.email, role="admin")
+    invitation = services.add_member(actor=admin, email=person.email, role="member")
     browser = Client()
     browser.post("/accounts/login/", {"username": person.email, "password": password})
 

@@ -16,6 +16,7 @@ from accounts.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD
 from accounts.models import Membership, Organization, Team, User
 from accounts.signals import demo_data_requested
 from tests.factories import UserFactory
+from tests.otp import enrol, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -83,13 +84,15 @@ def test_createorg_is_idempotent_on_the_slug():
     assert Organization.objects.get(slug="initech").name == "Initech"
 
 
-def test_the_new_admin_can_get_an_api_token_and_sees_the_organisation():
+def test_the_new_admin_gets_an_api_token_once_two_factor_is_set_up_and_sees_the_organisation():
     createorg()
+    credentials = {"username": "boss@initech.example", "password": ADMIN_PASSWORD}
 
-    response = APIClient().post(
-        "/api/v1/auth/token/", {"username": "boss@initech.example", "password": ADMIN_PASSWORD}
-    )
+    before = APIClient().post("/api/v1/auth/token/", credentials)
+    device, _codes = enrol(User.objects.get(email="boss@initech.example"))
+    response = APIClient().post("/api/v1/auth/token/", {**credentials, "otp": totp_code(device)})
 
+    assert before.status_code == 403  # an admin must set up two-factor authentication first
     assert response.status_code == 200
     api = APIClient(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     me = api.get("/api/v1/me/").json()
@@ -202,12 +205,21 @@ def test_seed_demo_builds_three_teams_one_nested_each_with_a_manager(seeded):
 
 
 def test_every_demo_person_can_sign_in_with_the_demo_password(seeded):
-    for email in (ADMIN_EMAIL, "manager1@demo.example", "rep01@demo.example"):
+    for email in ("manager1@demo.example", "rep01@demo.example"):
         client = Client()
         response = client.post(
             "/accounts/login/", {"username": email, "password": DEMO_PASSWORD}, follow=True
         )
         assert response.redirect_chain[-1][0] == "/o/demo/", email
+
+
+def test_the_demo_admin_sets_up_two_factor_authentication_at_first_sign_in(seeded):
+    response = Client().post(
+        "/accounts/login/", {"username": ADMIN_EMAIL, "password": DEMO_PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0].startswith("/accounts/mfa/setup/")
+    assert "accounts/mfa/setup.html" in [t.name for t in response.templates]
 
 
 def test_seed_demo_is_idempotent_across_every_app():

@@ -19,6 +19,8 @@ from tests.e2e.test_login_and_members import (  # the shared fixtures and checks
     assert_clean,
     browser_page,
     demo,
+    pass_second_factor,
+    sign_in_with_password,
 )
 
 __all__ = ["browser_page", "demo"]  # fixtures used by name below
@@ -40,10 +42,8 @@ CHARTS_STATE = """() => Array.from(document.querySelectorAll("canvas[data-chart]
 
 
 def sign_in(page: Any, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username or e-mail").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_password(page, base_url, email, DEMO_PASSWORD)
+    pass_second_factor(page, base_url, email)  # the demo admin sets it up at first sign-in
     page.wait_for_url(f"{base_url}/o/demo/")
 
 

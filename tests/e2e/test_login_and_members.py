@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD
+from tests.otp import totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -121,12 +122,49 @@ def assert_clean(page: Any, log: BrowserLog) -> None:
     assert log.broken_assets() == [], log.broken_assets()
 
 
+AFTER_PASSWORD = re.compile(r".*/(o/demo/|accounts/mfa/(setup|verify)/.*)$")
+
+
+def authenticator_of(email: str) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user__email=email).order_by("-pk").first()
+
+
+def pass_second_factor(page: Any, base_url: str, email: str, shots: str = "") -> None:
+    """On the set-up or code page after the password: do what the person does with their
+    phone, the code computed from the device's key as an authenticator app would."""
+    if "/accounts/mfa/setup/" in page.url:
+        from playwright.sync_api import expect
+
+        expect(page.get_by_test_id("mfa-qr")).to_be_visible()
+        if shots:
+            page.screenshot(path=str(ARTIFACTS / f"{shots}-mfa-setup.png"), full_page=True)
+        page.get_by_label("6-digit code from the app").fill(totp_code(authenticator_of(email)))
+        page.get_by_role("button", name="Turn on two-factor authentication").click()
+        page.wait_for_url(f"{base_url}/accounts/mfa/recovery-codes/**")
+        expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+        if shots:
+            page.screenshot(path=str(ARTIFACTS / f"{shots}-mfa-codes.png"), full_page=True)
+        page.get_by_role("link", name="I have saved them: continue").click()
+    elif "/accounts/mfa/verify/" in page.url:
+        page.get_by_label("Code").fill(totp_code(authenticator_of(email)))
+        page.get_by_role("button", name="Verify").click()
+
+
+def sign_in_with_password(page: Any, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username or e-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(AFTER_PASSWORD)
+
+
 def sign_in_as_demo_admin(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.screenshot(path=str(ARTIFACTS / "e2e-01-login.png"), full_page=True)
-    page.get_by_label("Username or e-mail").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_password(page, base_url, ADMIN_EMAIL, DEMO_PASSWORD)
+    pass_second_factor(page, base_url, ADMIN_EMAIL)
     page.wait_for_url(f"{base_url}/o/demo/")
 
 
@@ -180,5 +218,38 @@ def test_htmx_search_and_team_creation_work_under_the_csp(demo, live_server, bro
     assert page.url == f"{live_server.url}/o/demo/teams/"  # swapped in place by htmx
     assert page.get_by_text("Team “Nagoya Sales” created.").is_visible()
     page.screenshot(path=str(ARTIFACTS / "e2e-05-team-created.png"), full_page=True)
+
+    assert_clean(page, log)
+
+
+def test_the_demo_admin_sets_up_two_factor_then_enters_a_code_at_the_next_sign_in(
+    demo, live_server, browser_page
+):
+    from playwright.sync_api import expect
+
+    page, log = browser_page
+    base = live_server.url
+
+    sign_in_with_password(page, base, ADMIN_EMAIL, DEMO_PASSWORD)
+    assert "/accounts/mfa/setup/" in page.url  # first sign-in: nothing else before this
+    page.goto(f"{base}/o/demo/members/")
+    page.wait_for_url(f"{base}/accounts/mfa/setup/**")
+    pass_second_factor(page, base, ADMIN_EMAIL, shots="e2e-06")
+    page.wait_for_url(f"{base}/o/demo/members/")
+
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("link", name="Audit trail").click()
+    page.wait_for_url(f"{base}/o/demo/audit/")
+    expect(page.get_by_test_id("audit-table")).to_contain_text("Two-factor set up")
+    page.screenshot(path=str(ARTIFACTS / "e2e-07-audit-trail.png"), full_page=True)
+
+    page.get_by_role("button", name=re.compile("Ada Admin")).click()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base}/accounts/login/")
+    sign_in_with_password(page, base, ADMIN_EMAIL, DEMO_PASSWORD)
+    assert "/accounts/mfa/verify/" in page.url
+    page.screenshot(path=str(ARTIFACTS / "e2e-08-mfa-verify.png"), full_page=True)
+    pass_second_factor(page, base, ADMIN_EMAIL)
+    page.wait_for_url(f"{base}/o/demo/")
 
     assert_clean(page, log)

@@ -16,6 +16,8 @@ from django.test import Client
 from knox.models import AuthToken
 
 from accounts.models import Invitation, Membership, Organization, Team
+from accounts.rules import must_use_mfa
+from tests.conftest import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,8 @@ def strict_client_for():
     def make(membership: Membership) -> Client:
         client = Client(enforce_csrf_checks=True)
         client.force_login(membership.user, backend="accounts.backends.UsernameOrEmailBackend")
+        if must_use_mfa(membership.user):
+            pass_second_factor(client, membership.user)
         return client
 
     return make
