@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from accounts import mfa, rules, selectors, services
 from accounts.backends import canonical_username
 from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
-from salesmgmt.api import OrgScopedAPIMixin
+from salesmgmt.api import OrgScopedAPIMixin, OrgScopedPrimaryKeyField, OrgUserField
 from salesmgmt.csv_api import ImportJobSerializer
 from salesmgmt.errors import DomainError
 from salesmgmt.schema import THROTTLED
@@ -208,35 +208,6 @@ class OrganizationView(OrgScopedAPIMixin, APIView):
 
 
 # --- teams ------------------------------------------------------------------------------
-
-
-class OrgScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key that only accepts rows of the request's organisation."""
-
-    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
-        self.model = model
-        kwargs.setdefault("queryset", model.objects.none())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        org = self.context.get("org")
-        if org is None:
-            return self.model.objects.none()
-        return self.model.objects.for_org(org)
-
-
-class OrgUserField(serializers.PrimaryKeyRelatedField):
-    """A user id that must belong to a member of the request's organisation."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", User.objects.none())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[User]:
-        org = self.context.get("org")
-        if org is None:
-            return User.objects.none()
-        return User.objects.filter(memberships__organization=org)
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -65,7 +65,7 @@ class SecondFactorMiddleware:
         url = reverse(f"accounts:mfa_{step}")
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
-        if request.headers.get("HX-Request") == "true":
+        if getattr(request, "htmx", False):
             # htmx would swap the code page into a fragment: make it load the whole page.
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url

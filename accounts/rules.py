@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import rules
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
@@ -54,13 +53,11 @@ def managed_team_ids(actor: Membership) -> frozenset[int]:
     return result
 
 
-@rules.predicate
 def is_org_admin(actor: Membership) -> bool:
     """Admins configure the organisation: teams, members, roles, settings."""
     return actor.active and actor.role == Membership.Role.ADMIN
 
 
-@rules.predicate
 def is_manager_or_admin(actor: Membership) -> bool:
     """Managers and admins see management screens (team views, alerts)."""
     return actor.active and actor.role in (Membership.Role.MANAGER, Membership.Role.ADMIN)

@@ -43,15 +43,12 @@ from salesmgmt.csv_files import (
 )
 from salesmgmt.errors import DomainError, TooManyRequests, add_domain_error_to_form
 from salesmgmt.forms import CSVUploadForm
+from salesmgmt.htmx import wants_fragment
 from salesmgmt.imports import importer_for
 from salesmgmt.tenancy import org_view
 
 MEMBERS_PER_PAGE = 25
 AUDIT_EVENTS_PER_PAGE = 50
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- landing ----------------------------------------------------------------------------
@@ -126,14 +123,16 @@ def team_list(request: Any) -> HttpResponse:
                 add_domain_error_to_form(form, exc)
             else:
                 messages.success(request, _("Team “%s” created.") % team.name)
-                if _is_htmx(request):
+                if wants_fragment(request):
                     form = TeamForm(org=org)
                 else:
                     return redirect("accounts:team_list", org_slug=org.slug)
         if form.errors:
             status = 422
     context = {"tree": selectors.team_tree(org), "form": form, "can_edit": can_edit}
-    template = "accounts/_team_editor.html" if _is_htmx(request) else "accounts/team_list.html"
+    template = (
+        "accounts/_team_editor.html" if wants_fragment(request) else "accounts/team_list.html"
+    )
     return render(request, template, context, status=status)
 
 
@@ -208,7 +207,9 @@ def member_list(request: Any) -> HttpResponse:
         "query": query.urlencode(),
         "can_administer": rules.can_administer_members(request.membership),
     }
-    template = "accounts/_member_table.html" if _is_htmx(request) else "accounts/member_list.html"
+    template = (
+        "accounts/_member_table.html" if wants_fragment(request) else "accounts/member_list.html"
+    )
     return render(request, template, context)
 
 
@@ -523,7 +524,7 @@ def import_job(request: Any, job_id: int) -> HttpResponse:
         "done_message": importer.created_message(job.created_count),
         "may_import_again": importer.may_import(request.membership),
     }
-    template = "_import_job.html" if _is_htmx(request) else "accounts/import_job.html"
+    template = "_import_job.html" if wants_fragment(request) else "accounts/import_job.html"
     return render(request, template, context)
 
 

@@ -32,14 +32,19 @@ from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import rules
-from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
 from accounts.audit import record_event
 from accounts.imports import submit_import
 from accounts.models import Membership, Team, User
 from activities import csv_export, selectors, services
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField, SupportedDateTimeField
+from salesmgmt.api import (
+    OrgScopedAPIMixin,
+    OrgScopedPrimaryKeyField,
+    OrgUserField,
+    SupportedDateField,
+    SupportedDateTimeField,
+)
 from salesmgmt.csv_api import (
     IMPORT_PARSERS,
     CSVRenderer,

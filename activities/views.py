@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,19 +37,12 @@ from activities.my_day import build_my_day_panels
 from salesmgmt import periods
 from salesmgmt.celery import app as celery_app
 from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
 ACTIVITIES_PER_PAGE = 50
 LATEST_ON_MY_DAY = 10
 UNDO_SECONDS = 10
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment the original request got.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _rollups_run_in_background() -> bool:
@@ -109,14 +102,14 @@ def my_day(request: Any) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
     if activity is None:
-        if _is_htmx(request):
+        if wants_fragment(request):
             response = render(request, "activities/_log_form.html", {"form": form}, status=422)
             response["HX-Retarget"] = "#log-form"
             response["HX-Reswap"] = "outerHTML"
             return response
         context = {**_my_day_context(request), "form": form}
         return render(request, "activities/my_day.html", context, status=422)
-    if not _is_htmx(request):
+    if not wants_fragment(request):
         messages.success(request, _logged_message(activity))
         return redirect("activities:my_day", org_slug=org.slug)
     context = {
@@ -154,7 +147,9 @@ def activity_list(request: Any) -> HttpResponse:
         "query": query.urlencode(),
         "is_manager_or_admin": rules.is_manager_or_admin(me),
     }
-    template = "activities/_activity_table.html" if _is_htmx(request) else "activities/list.html"
+    template = (
+        "activities/_activity_table.html" if wants_fragment(request) else "activities/list.html"
+    )
     return render(request, template, context)
 
 
@@ -245,7 +240,7 @@ def activity_delete(request: Any, activity_id: int) -> HttpResponse:
     org, me = request.org, request.membership
     activity = get_object_or_404(selectors.activities_visible_to(me), pk=activity_id)
     services.delete_activity(actor=me, activity=activity)
-    if _is_htmx(request):
+    if wants_fragment(request):
         context = {**_my_day_context(request), "undone": True}
         return render(request, "activities/_my_day_update.html", context)
     messages.success(request, _("Activity deleted."))
@@ -400,13 +395,13 @@ def type_edit(request: Any, type_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
         else:
-            if not _is_htmx(request):
+            if not wants_fragment(request):
                 messages.success(request, _("Activity type saved."))
                 return redirect("activities:type_list", org_slug=org.slug)
             row = (activity_type, _type_row_form(activity_type))
             context = {"row": row, "can_edit": True, "saved": True}
             return render(request, "activities/_type_row.html", context)
-    if _is_htmx(request):
+    if wants_fragment(request):
         context = {"row": (activity_type, form), "can_edit": True}
         return render(request, "activities/_type_row.html", context, status=422)
     blank = ActivityTypeCreateForm(initial={"active": True})

@@ -22,15 +22,8 @@ from accounts import rules
 from accounts.models import Membership, Team
 from dashboards import charts, selectors
 from dashboards.api import parse_period
+from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment the original request got.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _period(request: HttpRequest) -> tuple[str, date | None]:
@@ -41,7 +34,7 @@ def _period(request: HttpRequest) -> tuple[str, date | None]:
 
 
 def _render(request: HttpRequest, page: str, partial: str, context: dict[str, Any]) -> HttpResponse:
-    response = render(request, partial if _is_htmx(request) else page, context)
+    response = render(request, partial if wants_fragment(request) else page, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -35,14 +35,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules
-from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
 from accounts.audit import record_event
 from accounts.imports import submit_import
 from accounts.models import Membership, Organization, Team, User
 from deals import csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.api import (
+    OrgScopedAPIMixin,
+    OrgScopedPrimaryKeyField,
+    OrgUserField,
+    SupportedDateField,
+)
 from salesmgmt.csv_api import (
     IMPORT_PARSERS,
     CSVRenderer,

@@ -45,19 +45,12 @@ from deals.forms import (
 from deals.models import Concern, Customer, Deal, SavedDealView, Stage
 from salesmgmt import periods
 from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
 DEALS_PER_PAGE = 50
 CUSTOMERS_PER_PAGE = 50
 STATS_DAYS = 365
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment the original request got.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _next_or(request: HttpRequest, fallback: str) -> str:
@@ -146,7 +139,7 @@ def deal_move(request: Any, deal_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
     status = 422 if form.errors else 200
-    if _is_htmx(request):
+    if wants_fragment(request):
         # The card, fresh from the database: its stage says which column it belongs in.
         card = selectors.with_staleness(_board_deals(me), org).get(pk=deal.pk)
         context = {
@@ -224,7 +217,7 @@ def _list_context(request: Any) -> dict[str, Any]:
 def deal_list(request: Any) -> HttpResponse:
     """Visible deals, filtered and sorted, 50 a page, with the person's saved views."""
     context = _list_context(request)
-    template = "deals/_deal_table.html" if _is_htmx(request) else "deals/list.html"
+    template = "deals/_deal_table.html" if wants_fragment(request) else "deals/list.html"
     return render(request, template, context)
 
 
@@ -407,12 +400,12 @@ def deal_forecast(request: Any, deal_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
         else:
-            if not _is_htmx(request):
+            if not wants_fragment(request):
                 messages.success(request, _("Forecast category saved."))
                 return redirect(_deal_url(org, deal))
             form = ForecastForm(actor=me, deal=deal)
     status = 422 if form.errors else 200
-    if _is_htmx(request):
+    if wants_fragment(request):
         context = {"deal": deal, "forecast_form": form, "can_adjust_forecast": True, "saved": True}
         return render(request, "deals/_forecast.html", context, status=status)
     deal = _detail_deal(me, deal.pk)
@@ -434,7 +427,7 @@ def concern_add(request: Any, deal_id: int) -> HttpResponse:
             add_domain_error_to_form(form, exc)
         else:
             form = ConcernForm()
-            if not _is_htmx(request):
+            if not wants_fragment(request):
                 return redirect(_deal_url(org, deal))
     return _concerns_response(request, deal, form)
 
@@ -449,13 +442,13 @@ def concern_resolve(request: Any, deal_id: int, concern_id: int) -> HttpResponse
     resolved = request.POST.get("resolved", "1" if not concern.resolved else "0") != "0"
     concern.deal = deal
     services.set_concern_resolved(actor=me, concern=concern, resolved=resolved)
-    if not _is_htmx(request):
+    if not wants_fragment(request):
         return redirect(_deal_url(org, deal))
     return _concerns_response(request, deal, ConcernForm())
 
 
 def _concerns_response(request: Any, deal: Deal, form: ConcernForm) -> HttpResponse:
-    if not _is_htmx(request):  # an invalid concern without htmx: the page with the error
+    if not wants_fragment(request):  # an invalid concern without htmx: the page with the error
         fresh = _detail_deal(request.membership, deal.pk)
         context = _detail_context(request, fresh, concern_form=form)
         return render(request, "deals/deal_detail.html", context, status=422)
@@ -476,11 +469,11 @@ def note_add(request: Any, deal_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
         else:
-            if not _is_htmx(request):
+            if not wants_fragment(request):
                 return redirect(_deal_url(org, deal))
             form = NoteForm()
     status = 422 if form.errors else 200
-    if not _is_htmx(request):
+    if not wants_fragment(request):
         context = _detail_context(request, _detail_deal(me, deal.pk), note_form=form)
         return render(request, "deals/deal_detail.html", context, status=status)
     context = {"deal": deal, "timeline": selectors.timeline(deal), "note_form": form}
@@ -581,13 +574,13 @@ def contact_add(request: Any, customer_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
         else:
-            if _is_htmx(request):
+            if wants_fragment(request):
                 context = {"customer": customer, "contacts": customer.contacts.all(),
                            "contact_form": ContactForm(), "added": contact}  # fmt: skip
                 return render(request, "deals/_contacts.html", context)
             messages.success(request, _("Contact “%s” added.") % contact.name)
             return redirect("deals:customer_detail", org_slug=org.slug, customer_id=customer.pk)
-    if _is_htmx(request):
+    if wants_fragment(request):
         context = {"customer": customer, "contacts": customer.contacts.all(), "contact_form": form}
         return render(request, "deals/_contacts.html", context, status=422)
     context = _customer_context(request, customer, contact_form=form)

@@ -22,13 +22,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import rules
-from accounts.api import OrgScopedPrimaryKeyField, OrgUserField
 from accounts.models import Team
 from activities.models import ActivityType
 from goals import selectors, services
 from goals.models import Goal, Metric
 from salesmgmt import periods
-from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.api import (
+    OrgScopedAPIMixin,
+    OrgScopedKeyField,
+    OrgScopedPrimaryKeyField,
+    OrgUserField,
+    SupportedDateField,
+)
 from salesmgmt.forms import DateField
 from salesmgmt.schema import CONFLICT
 
@@ -39,23 +44,6 @@ def amount_field(**kwargs: Any) -> serializers.DecimalField:
 
 
 # --- fields -------------------------------------------------------------------------------
-
-
-class OrgScopedKeyField(serializers.SlugRelatedField):
-    """A row of the request's organisation, written and read by its `key`."""
-
-    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
-        self.model = model
-        kwargs.setdefault("slug_field", "key")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault("queryset", model.objects.none())
-        super().__init__(**kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        org = self.context.get("org")
-        if org is None:
-            return self.model.objects.none()
-        return self.model.objects.for_org(org)
 
 
 class VisibleGoalField(serializers.PrimaryKeyRelatedField):

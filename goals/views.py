@@ -11,7 +11,7 @@ from typing import Any
 import holidays
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -37,6 +37,7 @@ from goals.forms import (
 from goals.models import CascadeTemplate, Goal, ManualEntry, Metric
 from salesmgmt import periods
 from salesmgmt.errors import Conflict, DomainError, add_domain_error_to_form
+from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
 RECENT_CHECKINS = 10
@@ -55,14 +56,6 @@ STATUS_BADGES = {
     "at_risk": "text-bg-danger",
     "done": "text-bg-success",
 }
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment the original request got.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 @dataclass(frozen=True)
@@ -248,10 +241,10 @@ def goal_detail(request: Any, goal_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Goal saved."))
                 url = reverse("goals:goal_detail", args=[org.slug, goal.pk])
-                if _is_htmx(request):
+                if wants_fragment(request):
                     return HttpResponse(status=204, headers={"HX-Redirect": url})
                 return redirect(url)
-        if _is_htmx(request):
+        if wants_fragment(request):
             context = {"goal": goal, "form": form}
             return render(request, "goals/_goal_edit_form.html", context, status=status)
     today = periods.today(org)
@@ -489,7 +482,7 @@ def goal_target_edit(request: Any, goal_id: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error_to_form(form, exc)
         else:
-            if not _is_htmx(request):
+            if not wants_fragment(request):
                 messages.success(request, _("Target saved."))
                 return redirect("goals:goal_cascade", org_slug=org.slug, goal_id=root.pk)
             return render(request, "goals/_cascade_tree.html", _tree_context(request, root))
@@ -500,7 +493,7 @@ def goal_target_edit(request: Any, goal_id: int) -> HttpResponse:
         "form": None if conflict else form,
         "conflict": conflict,
     }
-    if _is_htmx(request):
+    if wants_fragment(request):
         context = _tree_context(request, root, **tree)
         return render(request, "goals/_cascade_tree.html", context, status=status)
     return _cascade_page(request, root, status=status, **tree)

@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -35,6 +37,58 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+# --- organisation-scoped foreign keys ---------------------------------------------------------
+# Each reads the request's organisation from the serializer context (`OrgScopedAPIMixin`
+# puts it there): an id of another organisation is answered like one that does not exist.
+
+
+class _OrgRows:
+    """The related field's rows: those of `model` in the request's organisation."""
+
+    model: type[Any]
+    context: dict[str, Any]
+
+    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        org = self.context.get("org")
+        if org is None:
+            return self.model.objects.none()
+        return self.model.objects.for_org(org)
+
+
+class OrgScopedPrimaryKeyField(_OrgRows, serializers.PrimaryKeyRelatedField):
+    """A foreign key (by id) that only accepts rows of the request's organisation."""
+
+
+class OrgScopedKeyField(_OrgRows, serializers.SlugRelatedField):
+    """A row of the request's organisation, written and read by its `key`."""
+
+    def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "key")
+        super().__init__(model=model, **kwargs)
+
+
+class OrgUserField(serializers.PrimaryKeyRelatedField):
+    """A user id that must belong to a member of the request's organisation."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", get_user_model().objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        org = self.context.get("org")
+        user_model = get_user_model()
+        if org is None:
+            return user_model.objects.none()
+        return user_model.objects.filter(memberships__organization=org)
 
 
 def _with_range(help_text: Any) -> Any:

@@ -54,9 +54,9 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
-    "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -87,6 +87,7 @@ MIDDLEWARE = [
     # Who must use a second factor can do nothing else until they have (accounts.mfa).
     "accounts.mfa_enforcement.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
     # Last: turns a locked-out login attempt into the lockout response.
@@ -131,7 +132,6 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out username+IP pairs before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "accounts.backends.UsernameOrEmailBackend",
 ]
 
