@@ -39,6 +39,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(day_of_week="mon", hour=0, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Every 15 minutes: e-mail the daily digest of unread notifications to whoever wants
+    # it and whose organisation's morning (08:00 local) has come; once per person per day.
+    "daily-digests": {
+        "task": "messaging.tasks.send_daily_digests_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
     "reconcile-open-periods": {
         "task": "activities.tasks.reconcile_open_periods_task",
         "schedule": crontab(hour=2, minute=30),

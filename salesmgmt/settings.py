@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "activities",
     "goals",
     "deals",
+    "messaging",
     "dashboards",
 ]
 
