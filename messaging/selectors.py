@@ -92,7 +92,7 @@ def filter_posts(
 ) -> PostFilter:
     """The feed narrowed by `data` (kind, author, team, deal, goal, advice, search)."""
     return PostFilter(
-        data or None, queryset=feed_posts(actor) if queryset is None else queryset, actor=actor
+        data or {}, queryset=feed_posts(actor) if queryset is None else queryset, actor=actor
     )
 
 
