@@ -71,4 +71,5 @@ SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>'
 )
+PLAIN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect/></svg>'
 SCRIPT = b"#!/bin/sh\necho owned\n<script>alert(1)</script>\n"
