@@ -179,14 +179,18 @@ def seed_demo_messaging(*, org: Organization, memberships: list[Membership]) -> 
             boss = manager_of(rep)
             if boss is not None and index % 2 == 0:
                 helpers.append(boss)
-            for helper in helpers:
-                services.add_comment(
+            for hour, helper in enumerate(helpers, start=10):
+                advice = services.add_comment(
                     actor=helper, post=question, body=rng.choice(ADVICE_ANSWERS), is_advice=True
                 )
+                Comment.objects.filter(pk=advice.pk).update(created_at=at(day, hour))
             first = Comment.objects.filter(post=question).order_by("id").first()
             if first is not None:
                 services.mark_helpful(actor=rep, comment=first)
-                services.add_comment(actor=rep, post=question, body="Thank you, I will try that.")
+                thanks = services.add_comment(
+                    actor=rep, post=question, body="Thank you, I will try that."
+                )
+                Comment.objects.filter(pk=thanks.pk).update(created_at=at(day, 15))
         if index % 4 == 1:
             photo_post = services.create_post(
                 actor=rep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -15,6 +16,7 @@ from accounts.rules import descendants
 from messaging.models import Notification, Post
 
 SEARCH_MAX = 200
+_ANY_YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 # The expression the PostgreSQL GIN index (migration 0002) is built on: same text, same
 # configuration ("simple": no stemming, so it behaves alike for every language).
 SEARCH_FIELDS = ("body", "went_well", "went_badly", "tomorrow_plan")
@@ -59,9 +61,12 @@ class PostFilter(django_filters.FilterSet):
     )
     deal = django_filters.NumberFilter(field_name="deal_id", label=_("Deal"))
     goal = django_filters.NumberFilter(field_name="goal_id", label=_("Goal"))
-    advice_requested = django_filters.BooleanFilter(label=_("Asking for advice"))
+    advice_requested = django_filters.BooleanFilter(
+        label=_("Asking for advice"), widget=forms.Select(choices=_ANY_YES_NO)
+    )
     unanswered = django_filters.BooleanFilter(
         method="filter_unanswered",
+        widget=forms.Select(choices=_ANY_YES_NO),
         label=_("Unanswered"),
         help_text=_("Asking for advice, with no reply from anyone but the author."),
     )

@@ -142,10 +142,8 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        body = self.fields.pop("body")
         advice = self.fields.pop("advice_requested")
         self.fields.update(self.section_fields())
-        self.fields["body"] = body
         self.fields["advice_requested"] = advice
 
 

@@ -281,7 +281,7 @@ def report_numbers(author: Membership, day: date) -> ReportNumbers:
     types = [
         TypeNumbers(t.key, t.name, counts.get(t.key, 0), type_targets.get(t.key))
         for t in activity_selectors.activity_types(org, active_only=True).order_by(
-            "funnel_order", "name"
+            F("funnel_order").asc(nulls_last=True), "name"
         )
     ]
     start = periods.local_midnight(org, day)

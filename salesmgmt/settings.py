@@ -61,8 +61,9 @@ INSTALLED_APPS = [
     "activities",
     "goals",
     "deals",
-    "messaging",
     "dashboards",
+    # After dashboards: its panels on "my day" (targets) come before messaging's (posts).
+    "messaging",
 ]
 
 MIDDLEWARE = [
