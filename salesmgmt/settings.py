@@ -263,6 +263,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PostKindEnum": "messaging.models.Post.Kind",
+        "NotificationKindEnum": "messaging.models.Notification.Kind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
