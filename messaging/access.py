@@ -77,6 +77,16 @@ def can_post_to(actor: Membership, team: Team | None) -> bool:
     return team.organization_id == actor.organization_id and team.pk in audience_team_ids(actor)
 
 
+def teams_postable_by(actor: Membership) -> QuerySet[Team]:
+    """The teams the actor may address a post to (the query beside `can_post_to`)."""
+    teams = Team.objects.for_org(actor.organization_id).order_by("name")
+    if not actor.active:
+        return teams.none()
+    if rules.is_org_admin(actor):
+        return teams
+    return teams.filter(pk__in=audience_team_ids(actor))
+
+
 def can_post_kind(actor: Membership, kind: str) -> bool:
     """Announcements come from managers and admins; every other kind from anyone."""
     if kind == Post.Kind.ANNOUNCEMENT:
@@ -116,6 +126,11 @@ def can_review_report(actor: Membership, post: Post) -> bool:
         organization_id=actor.organization_id, user_id=post.author_id
     ).first()
     return author is not None and rules.can_manage_member(actor, author)
+
+
+def coaches_others(actor: Membership) -> bool:
+    """Managers and admins have a review queue, and see unanswered advice requests first."""
+    return bool(rules.is_manager_or_admin(actor))
 
 
 def reviewable_reports(actor: Membership) -> QuerySet[Post]:

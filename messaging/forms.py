@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts import rules
 from accounts.models import Membership, Team, User
 from activities.models import Activity
 from activities.selectors import activities_visible_to
@@ -37,25 +36,6 @@ class _NamedChoiceField(forms.ModelChoiceField):
 class _PeopleField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
-
-
-def _audiences(actor: Membership) -> QuerySet[Team]:
-    teams = Team.objects.for_org(actor.organization_id).order_by("name")
-    if rules.is_org_admin(actor):
-        return teams
-    return teams.filter(pk__in=access.audience_team_ids(actor))
-
-
-def _open_goals(actor: Membership) -> QuerySet[Goal]:
-    return goals_visible_to(actor).filter(closed_at__isnull=True).order_by("-end", "id")[:200]
-
-
-def _open_deals(actor: Membership) -> QuerySet[Deal]:
-    return (
-        deals_visible_to(actor)
-        .filter(stage__outcome=Stage.Outcome.OPEN)
-        .order_by("-updated_at", "-id")[:200]
-    )
 
 
 class PostForm(forms.Form):
@@ -89,7 +69,7 @@ class PostForm(forms.Form):
             if value != Post.Kind.DAILY_REPORT and access.can_post_kind(actor, value)
         ]
         self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
-        self.fields["team"].queryset = _audiences(actor)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = access.teams_postable_by(actor)  # type: ignore[attr-defined]
         goals = goals_visible_to(actor).filter(
             Q(closed_at__isnull=True) | Q(pk=self.initial.get("goal") or 0)
         )

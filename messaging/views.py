@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,7 +94,7 @@ def feed(request: Any) -> HttpResponse:
         "poll_seconds": POLL_SECONDS,
         "waiting_for_advice": (
             selectors.unanswered_advice(me)
-            if rules.is_manager_or_admin(me) and page.number == 1 and not request.GET
+            if access.coaches_others(me) and page.number == 1 and not request.GET
             else []
         ),
         "teams": access.audience_team_ids(me),
@@ -358,7 +358,7 @@ def report_create(request: Any) -> HttpResponse:
 def report_list(request: Any) -> HttpResponse:
     """Managers: the reports to review (unreviewed first). Everyone: their own reports."""
     me = request.membership
-    reviewing = rules.is_manager_or_admin(me)
+    reviewing = access.coaches_others(me)
     queue = _page(request, selectors.reports_to_review(me), ITEMS_PER_PAGE) if reviewing else None
     mine = list(selectors.own_reports(me)[:ITEMS_PER_PAGE])
     context = {
@@ -534,6 +534,3 @@ def notification_settings(request: Any) -> HttpResponse:
         messages.success(request, _("Notification settings saved."))
         return redirect("messaging:notification_settings", org_slug=request.org.slug)
     return render(request, "messaging/notification_settings.html", {"form": form})
-
-
-__all__ = ["Http404", "PermissionDenied"]
