@@ -170,19 +170,29 @@ def comments_of(post: Post) -> QuerySet[Comment]:
     return post.comments.select_related("author").order_by("created_at", "id")
 
 
+def _lines(posts: QuerySet[Post], limit: int) -> list[Post]:
+    """A short list for another page's panel: text, author, kind, comment count; no photos
+    or reactions, so a panel costs two queries whatever it shows."""
+    return list(
+        posts.select_related("author")
+        .annotate(comment_count=_comment_count())
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def posts_about_deal(actor: Membership, deal: Deal, *, limit: int = 5) -> list[Post]:
-    return decorate(actor, list(feed_posts(actor).filter(deal=deal)[:limit]))
+    return _lines(access.posts_visible_to(actor).filter(deal=deal), limit)
 
 
 def posts_about_goal(actor: Membership, goal: Goal, *, limit: int = 5) -> list[Post]:
-    return decorate(actor, list(feed_posts(actor).filter(goal=goal)[:limit]))
+    return _lines(access.posts_visible_to(actor).filter(goal=goal), limit)
 
 
 def recent_team_posts(actor: Membership, *, limit: int = 5) -> list[Post]:
     """The newest posts of the actor's own team and those above it, and company-wide ones."""
     teams = access.audience_team_ids(actor)
-    posts = feed_posts(actor).filter(Q(team__isnull=True) | Q(team_id__in=teams))
-    return decorate(actor, list(posts[:limit]))
+    posts = access.posts_visible_to(actor).filter(Q(team__isnull=True) | Q(team_id__in=teams))
+    return _lines(posts, limit)
 
 
 # --- daily reports ------------------------------------------------------------------------
