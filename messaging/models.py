@@ -33,7 +33,8 @@ class Post(OrgScopedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     body = models.TextField(_("text"), max_length=BODY_MAX)
     # The audience: a team (its people, its managers and theirs, admins) or, when empty,
-    # the whole organisation.
+    # the whole organisation. Deleting a team deletes its posts: they must never fall back
+    # to the whole organisation.
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("audience"),
