@@ -43,6 +43,7 @@ from deals.forms import (
     list_query,
 )
 from deals.models import Concern, Customer, Deal, SavedDealView, Stage
+from deals.panels import deal_panels
 from salesmgmt import periods
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.htmx import wants_fragment
@@ -315,6 +316,7 @@ def _detail_context(request: Any, deal: Deal, **forms: Any) -> dict[str, Any]:
         "forecast_form": ForecastForm(actor=me, deal=deal),
         "concern_form": ConcernForm(),
         "note_form": NoteForm(),
+        **deal_panels.build(me, deal),
     }
     context.update(forms)
     return context

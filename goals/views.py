@@ -35,6 +35,7 @@ from goals.forms import (
     shown_target,
 )
 from goals.models import CascadeTemplate, Goal, ManualEntry, Metric
+from goals.panels import goal_panels
 from salesmgmt import periods
 from salesmgmt.errors import Conflict, DomainError, add_domain_error_to_form
 from salesmgmt.htmx import wants_fragment
@@ -270,6 +271,7 @@ def goal_detail(request: Any, goal_id: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_cascade": can_edit and rules.is_manager_or_admin(me),
         "today": today,
+        **goal_panels.build(me, goal),
     }
     return render(request, "goals/goal_detail.html", context, status=status)
 

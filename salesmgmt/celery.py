@@ -67,4 +67,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Every 15 minutes: e-mail the daily digest of unread notifications to whoever wants
+    # it and whose organisation's morning (08:00 local) has come; once per person per day.
+    "daily-digests": {
+        "task": "messaging.tasks.send_daily_digests_task",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
 }

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "goals",
     "deals",
     "dashboards",
+    # After dashboards: its panels on "my day" (targets) come before messaging's (posts).
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +301,8 @@ SPECTACULAR_SETTINGS = {
         "ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES",
         "ImportJobStatusEnum": "salesmgmt.imports.JobStatus",
         "GoalStatusEnum": ["ahead", "on_track", "behind", "at_risk", "done"],
+        "PostKindEnum": "messaging.models.Post.Kind",
+        "NotificationKindEnum": "messaging.models.Notification.Kind",
     },
 }
 

@@ -12,6 +12,7 @@ from activities import api_urls as activities_api
 from dashboards import api_urls as dashboards_api
 from deals import api_urls as deals_api
 from goals import api_urls as goals_api
+from messaging import api_urls as messaging_api
 from salesmgmt import views
 
 api_org_patterns = [
@@ -19,6 +20,7 @@ api_org_patterns = [
     *activities_api.org_urlpatterns,
     *goals_api.org_urlpatterns,
     *deals_api.org_urlpatterns,
+    *messaging_api.org_urlpatterns,
     *dashboards_api.org_urlpatterns,
 ]
 
@@ -36,6 +38,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("deals.urls")),
     path("", include("goals.urls")),
+    path("", include("messaging.urls")),
     path("", include("dashboards.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

@@ -266,6 +266,67 @@ def _verified_domain(cast: Cast) -> int:
     return verify_domain_as_operator(org=cast.org, domain="acme.example").pk
 
 
+def _post_of_member(cast: Cast) -> int:
+    """`member`'s reflection to `team` (manager leads it; other_manager cannot read it)."""
+    from messaging import services
+
+    post = services.create_post(
+        actor=cast.member,
+        kind="reflection",
+        body="Pitched the price too early at Kaede; next time budget first.",
+        team=cast.team,
+    )
+    return post.pk
+
+
+def _photo_of_member(cast: Cast) -> int:
+    """A photo of `member`'s photo action to `team`."""
+    from messaging import services
+    from tests.messaging.images import jpeg
+
+    post = services.create_post(
+        actor=cast.member, kind="photo_action", body="Our stand", team=cast.team, uploads=[jpeg()]
+    )
+    return post.photos.get().pk
+
+
+def _advice_on_member_post(cast: Cast) -> int:
+    """`teammate`'s advice on `member`'s post (`post_id`)."""
+    from messaging import services
+    from messaging.models import Post
+
+    post = Post.objects.get(pk=cast.object_value("post_id"))
+    comment = services.add_comment(
+        actor=cast.teammate, post=post, body="Ask about timing first.", is_advice=True
+    )
+    return comment.pk
+
+
+def _conversation_of_member(cast: Cast) -> int:
+    """Direct messages between `member` and `teammate` (nobody else reads them)."""
+    from messaging import services
+
+    conversation, _created = services.start_conversation(
+        actor=cast.member, participants=[cast.teammate.user_id]
+    )
+    services.send_message(actor=cast.member, conversation=conversation, body="Lunch at noon?")
+    return conversation.pk
+
+
+def _notification_of_member(cast: Cast) -> int:
+    from messaging import services
+
+    found = services.notify(
+        org=cast.org,
+        kind="nudge",
+        recipients=[cast.member.user_id],
+        actor=cast.manager.user_id,
+        event="routes:nudge",
+        text="Log yesterday's visits",
+    )
+    return found[0].pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -289,6 +350,13 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     # an e-mail domain acme has verified (so "verify" needs no DNS lookup)
     "domain_id": lambda cast: _verified_domain(cast),
     "job_id": _import_job,
+    # messaging: member's post to `team`, teammate's advice on it, a photo of member's,
+    # member's conversation with teammate, a notification of member's
+    "post_id": _post_of_member,
+    "comment_id": _advice_on_member_post,
+    "photo_id": _photo_of_member,
+    "conversation_id": _conversation_of_member,
+    "notification_id": _notification_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

@@ -141,6 +141,34 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("dashboards:team_home", "GET"):            (L,   N,   403,  FOUND, FOUND, FOUND, N),
     ("dashboards:team_dashboard", "GET"):       (L,   N,   403,  OK,   403,  OK,   N),
     ("dashboards:member_dashboard", "GET"):     (L,   N,   OK,   OK,   403,  OK,   N),
+    # messaging pages: `post_id` is member's post to `team` (other_manager cannot read it),
+    # `comment_id` teammate's advice on it, `conversation_id` member's with teammate
+    ("messaging:feed", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:feed_new_count", "GET"):        (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:post_create", "GET"):           (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:post_create", "POST"):          (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("messaging:report_create", "GET"):         (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:report_create", "POST"):        (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("messaging:report_list", "GET"):           (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:post_detail", "GET"):           (L,   N,   OK,   OK,   N,    OK,   N),
+    ("messaging:post_edit", "GET"):             (L,   N,   OK,   403,  N,    403,  N),
+    ("messaging:post_edit", "POST"):            (L,   N,   FOUND, 403, N,    403,  N),
+    ("messaging:post_delete", "POST"):          (L,   N,   FOUND, 403, N,    FOUND, N),
+    ("messaging:comment_add", "POST"):          (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("messaging:comment_helpful", "POST"):      (L,   N,   FOUND, 403, N,    403,  N),
+    ("messaging:post_react", "POST"):           (L,   N,   FOUND, FOUND, N,  FOUND, N),
+    ("messaging:report_review", "POST"):        (L,   N,   403,  FOUND, N,   FOUND, N),
+    ("messaging:photo", "GET"):                 (L,   N,   OK,   OK,   N,    OK,   N),
+    ("messaging:conversation_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:conversation_list", "POST"):    (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("messaging:conversation_detail", "GET"):   (L,   N,   OK,   N,    N,    N,    N),
+    ("messaging:conversation_detail", "POST"):  (L,   N,   FOUND, N,   N,    N,    N),
+    ("messaging:notification_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:notification_list", "POST"):    (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("messaging:notification_bell", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:notification_open", "GET"):     (L,   N,   FOUND, N,   N,    N,    N),
+    ("messaging:notification_settings", "GET"): (L,  N,   OK,   OK,   OK,   OK,   N),
+    ("messaging:notification_settings", "POST"): (L, N,   FOUND, FOUND, FOUND, FOUND, N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -216,6 +244,26 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:stats-pipeline", "GET"):              (401, N,   403,  OK,   403,  OK,   N),
     ("api:stats-forecast", "GET"):              (401, N,   OK,   OK,   403,  OK,   N),
     ("api:stats-deals", "GET"):                 (401, N,   OK,   OK,   403,  OK,   N),
+    # messaging API: `post_id` is member's post to `team`; a daily report for reviews;
+    # conversations are private to their participants, admins included
+    ("api:post-list", "GET"):                   (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:post-list", "POST"):                  (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:post-detail", "GET"):                 (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:post-detail", "PATCH"):               (401, N,   OK,   403,  N,    403,  N),
+    ("api:post-detail", "DELETE"):              (401, N,   NO_CONTENT, 403, N, NO_CONTENT, N),
+    ("api:post-comments", "GET"):               (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:post-comments", "POST"):              (401, N,   CREATED, CREATED, N, CREATED, N),
+    ("api:post-reactions", "POST"):             (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:post-reactions", "DELETE"):           (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:post-review", "POST"):                (401, N,   403,  OK,   N,    OK,   N),
+    ("api:comment-helpful", "POST"):            (401, N,   OK,   403,  N,    403,  N),
+    ("api:photo-detail", "GET"):                (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:conversation-list", "GET"):           (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:conversation-list", "POST"):          (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:conversation-messages", "GET"):       (401, N,   OK,   N,    N,    N,    N),
+    ("api:conversation-messages", "POST"):      (401, N,   CREATED, N,  N,    N,    N),
+    ("api:notification-list", "GET"):           (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:notification-read", "POST"):          (401, N,   OK,   OK,   OK,   OK,   N),
 }
 # fmt: on
 
@@ -446,6 +494,40 @@ def _api_deal_csv(cast: Cast) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("deals.csv", text.encode(), "text/csv")}
 
 
+def _daily_report_of_member(cast: Cast) -> int:
+    """`member`'s daily report for today (to `team`, so `manager` reviews it)."""
+    from messaging import services
+
+    report = services.create_post(actor=cast.member, kind="daily_report", body="Good day.")
+    return report.pk
+
+
+def _post_everyone_reacted_to(cast: Cast) -> int:
+    """`member`'s post with a 👍 from every cast person (so each may take theirs back)."""
+    from messaging.models import Post, Reaction
+
+    post = Post.objects.get(pk=cast.object_value("post_id"))
+    people = [cast.member, cast.manager, cast.other_manager, cast.admin, cast.deactivated]
+    Reaction.objects.bulk_create([Reaction(post=post, user=m.user, emoji="👍") for m in people])
+    return post.pk
+
+
+def _everyone_has_unread(cast: Cast) -> dict[str, Any]:
+    """An unread notification for every cast person, so marking them read changes a row."""
+    from messaging.models import Notification
+
+    people = [cast.member, cast.manager, cast.other_manager, cast.admin, cast.deactivated]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organization=cast.org, recipient=m.user, kind="nudge", event="matrix", excerpt="Hi"
+            )
+            for m in people
+        ]
+    )
+    return {}
+
+
 # (URL name, method) -> Call. Rows not listed here send no payload and use OBJECT_KWARGS.
 REQUESTS: dict[tuple[str, str], Call] = {
     ("accounts:org_settings", "POST"): Call(_org_settings),
@@ -543,6 +625,39 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("goals:cascade_templates", "POST"): Call(_cascade_template),
     ("goals:days_off", "POST"): Call(lambda c: {"date": "2030-12-30", "name": "Closed"}),
     ("goals:manual_checkin", "POST"): Call(_check_in),
+    ("messaging:post_create", "POST"): Call(
+        lambda c: {"kind": "reflection", "body": "First visit went well."}
+    ),
+    ("messaging:report_create", "POST"): Call(
+        lambda c: {"body": "Four visits.", "went_well": "Asked about budget early."}
+    ),
+    ("messaging:post_edit", "POST"): Call(lambda c: {"body": "Budget first, then price."}),
+    ("messaging:comment_add", "POST"): Call(lambda c: {"body": "Well done."}),
+    ("messaging:comment_helpful", "POST"): Call(lambda c: {"helpful": "1"}),
+    ("messaging:post_react", "POST"): Call(lambda c: {"emoji": "👍"}),
+    ("messaging:report_review", "POST"): Call(
+        lambda c: {"comment": "Thanks."}, objects={"post_id": _daily_report_of_member}
+    ),
+    ("messaging:conversation_list", "POST"): Call(
+        lambda c: {"participants": [c.teammate.user_id], "body": "Hello"}
+    ),
+    ("messaging:conversation_detail", "POST"): Call(lambda c: {"body": "See you there."}),
+    ("messaging:notification_list", "POST"): Call(_everyone_has_unread),
+    ("messaging:notification_settings", "POST"): Call(
+        lambda c: {"daily_digest": "on", "kinds": ["comment", "mention"]}
+    ),
+    ("api:post-list", "POST"): Call(lambda c: {"kind": "reflection", "body": "Good call."}),
+    ("api:post-detail", "PATCH"): Call(lambda c: {"body": "Budget first, then price."}),
+    ("api:post-comments", "POST"): Call(lambda c: {"body": "Nice one.", "is_advice": False}),
+    ("api:post-reactions", "POST"): Call(lambda c: {"emoji": "👍"}),
+    ("api:post-reactions", "DELETE"): Call(
+        lambda c: {"emoji": "👍"}, objects={"post_id": _post_everyone_reacted_to}
+    ),
+    ("api:post-review", "POST"): Call(objects={"post_id": _daily_report_of_member}),
+    ("api:comment-helpful", "POST"): Call(lambda c: {"helpful": True}),
+    ("api:conversation-list", "POST"): Call(lambda c: {"participants": [c.teammate.user_id]}),
+    ("api:conversation-messages", "POST"): Call(lambda c: {"body": "See you there."}),
+    ("api:notification-read", "POST"): Call(_everyone_has_unread),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

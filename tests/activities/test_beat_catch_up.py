@@ -42,6 +42,7 @@ EVERY_JOB = {
     "reconcile-goals",
     "forecast-snapshots",
     "resume-import-jobs",
+    "daily-digests",
 }
 
 
@@ -137,7 +138,12 @@ def test_a_restart_runs_only_the_jobs_whose_slot_passed_since_they_completed(
     # 40 minutes later: the minute jobs are due, the nightly and weekly ones are not.
     time_machine.move_to(LAST_RUN + timedelta(minutes=40), tick=False)
 
-    assert set(beat()) == {"heartbeat", "drain-dirty-buckets", "resume-import-jobs"}
+    assert set(beat()) == {
+        "heartbeat",
+        "drain-dirty-buckets",
+        "resume-import-jobs",
+        "daily-digests",
+    }
 
 
 def test_the_nightly_rebuild_reaches_back_to_the_month_before_its_last_completed_run(
