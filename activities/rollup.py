@@ -97,15 +97,25 @@ def _lock_org(org_id: int, *, exclusive: bool) -> None:
         cursor.execute(f"SELECT {fn}(%s)", [_ORG_LOCK_NAMESPACE * 1_000_000_000 + org_id])
 
 
+def _int4(value: int) -> int:
+    """Fold a user id (up to 53 bits) into PostgreSQL's int4 range, deterministically.
+
+    Two users folding to the same key only serialise their drains on that day; locks are
+    still taken in one global order, so no deadlock is possible.
+    """
+    folded = (value ^ (value >> 32)) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= (1 << 31) else folded
+
+
 def _lock_buckets(rows: list[tuple[int, int, date]]) -> None:
     """Advisory-lock each (user, date) bucket, in a fixed order so drains never deadlock."""
     if not _is_postgres():
         return
-    keys = sorted({(user_id, day.toordinal()) for _id, user_id, day in rows})
+    keys = sorted({(_int4(user_id), day.toordinal()) for _id, user_id, day in rows})
     with connection.cursor() as cursor:
-        for user_id, ordinal in keys:
+        for user_key, ordinal in keys:
             # Two-int4 keys live in their own space, apart from the single-key org locks.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [user_id, ordinal])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [user_key, ordinal])
 
 
 def _placeholders(n: int) -> str:

@@ -84,12 +84,13 @@ MIDDLEWARE = [
     "salesmgmt.null_characters.RefuseNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.htmx, before anything that answers htmx requests differently.
+    "django_htmx.middleware.HtmxMiddleware",
     # request.user.is_verified(): the session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Who must use a second factor can do nothing else until they have (accounts.mfa).
     "accounts.mfa_enforcement.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
     # Last: turns a locked-out login attempt into the lockout response.
