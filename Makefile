@@ -94,7 +94,9 @@ clean-stamps:
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$${PORT:-8000}
+	# Links in e-mails (invitations, digests) name the port the server really listens on.
+	$(DEV_ENV) SITE_URL="$${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}" \
+		$(PY) manage.py runserver 127.0.0.1:$${PORT:-8000}
 
 worker: install
 	$(BIN)/celery -A salesmgmt worker -B -l info
