@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Who must use a second factor can do nothing else until they have (accounts.mfa).
     "accounts.mfa_enforcement.SecondFactorMiddleware",
+    # A signed-in person's saved language wins over the browser's (accounts.language).
+    "accounts.language.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
@@ -258,7 +260,8 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="salesmgmt")
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # Knox tokens; the answer comes in the token owner's language.
+        "accounts.language.PersonLanguageTokenAuthentication",
         # Session auth that refuses a session still waiting for its second factor.
         "accounts.mfa_enforcement.SecondFactorSessionAuthentication",
     ],
