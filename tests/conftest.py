@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -60,6 +62,21 @@ def require_postgres() -> None:
         if _require_services():
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Pages in Japanese need the compiled catalogue (`make install` builds it; a bare
+    `pytest` after editing a .po compiles it here)."""
+    import importlib.util
+
+    script = Path(settings.BASE_DIR) / "scripts" / "i18n.py"
+    spec = importlib.util.spec_from_file_location("_i18n_for_tests", script)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["_i18n_for_tests"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    if module.stale():
+        module.compile_catalogues()
 
 
 @pytest.fixture(autouse=True)

@@ -152,3 +152,14 @@ def test_a_member_cannot_change_the_organisation_s_language(api_for, member, org
     assert response.status_code == 403
     org.refresh_from_db()
     assert org.language == "en"
+
+
+def test_pages_come_out_in_japanese_from_the_product_s_own_catalogue(client_for, member):
+    member.user.locale = "ja"
+    member.user.save(update_fields=["locale"])
+
+    html = client_for(member).get("/o/acme/").content.decode()
+
+    assert "フィード" in html  # the navigation's "Feed"
+    assert "今日の活動" in html  # "My day"
+    assert ">Feed<" not in html
