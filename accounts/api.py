@@ -229,7 +229,7 @@ class TeamViewSet(OrgScopedAPIMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Team]:
         if self.is_schema_generation:
             return Team.objects.none()
-        return selectors.teams_of(self.org).order_by("name", "id")
+        return selectors.teams_of(self.membership).order_by("name", "id")
 
     def _write_check(self) -> None:
         rules.require(rules.can_edit_teams(self.membership))
@@ -327,7 +327,7 @@ class MemberViewSet(
             if team is None:
                 return Membership.objects.none()
         return selectors.members_of(
-            self.org,
+            self.membership,
             search=params.get("search", ""),
             team=team,
             role=params.get("role", ""),

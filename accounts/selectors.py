@@ -19,7 +19,13 @@ from accounts.models import (
     User,
     email_domain,
 )
-from accounts.rules import descendants, is_org_admin
+from accounts.rules import (
+    TEAM_LEADERS,
+    descendants,
+    is_org_admin,
+    members_visible_to,
+    teams_visible_to,
+)
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -36,10 +42,11 @@ def default_membership(user: User) -> Membership | None:
     return memberships_of(user).first()
 
 
-def teams_of(org: Organization) -> QuerySet[Team]:
-    """Every team of the organisation with its managers, parent and head-count."""
+def teams_of(actor: Membership) -> QuerySet[Team]:
+    """The teams the actor may see (`rules.teams_visible_to`: every team of their
+    organisation) with their managers, parent and head-count."""
     return (
-        Team.objects.for_org(org)
+        teams_visible_to(actor)
         .select_related("parent")
         .prefetch_related(Prefetch("managers", queryset=User.objects.order_by("name", "username")))
         .annotate(member_count=Count("memberships", filter=Q(memberships__active=True)))
@@ -54,9 +61,10 @@ class TeamNode:
     child_count: int
 
 
-def team_tree(org: Organization) -> list[TeamNode]:
-    """Teams in tree order (each parent before its children, siblings by name)."""
-    teams = list(teams_of(org))
+def team_tree(actor: Membership) -> list[TeamNode]:
+    """The teams the actor sees in tree order (each parent before its children, siblings by
+    name)."""
+    teams = list(teams_of(actor))
     children: dict[int | None, list[Team]] = {}
     for team in teams:
         children.setdefault(team.parent_id, []).append(team)
@@ -79,21 +87,22 @@ def team_and_descendant_ids(org: Organization, team: Team | int) -> frozenset[in
 
 
 def members_of(
-    org: Organization,
+    actor: Membership,
     *,
     search: str = "",
     team: Team | None = None,
     role: str = "",
     status: str = "",
 ) -> QuerySet[Membership]:
-    """The member directory: filterable by name/e-mail, team, role and status.
+    """The member directory as the actor may see it (`rules.members_visible_to`):
+    filterable by name/e-mail, team, role and status.
 
     Someone invited but not joined yet is shown (and found) by the name this organisation
     typed in its invitation, never by the name their account may carry elsewhere.
     """
     pending = Invitation.objects.filter(membership=OuterRef("pk")).pending()
     qs = (
-        Membership.objects.for_org(org)
+        members_visible_to(actor)
         .select_related("user", "team")
         .annotate(
             invited=Exists(pending),
@@ -125,11 +134,8 @@ def members_of(
 
 def eligible_managers(org: Organization) -> QuerySet[User]:
     """People who may lead a team: active managers and admins of the organisation."""
-    return User.objects.filter(
-        memberships__organization=org,
-        memberships__active=True,
-        memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
-    ).order_by("name", "username")
+    leaders = Membership.objects.for_org(org).filter(TEAM_LEADERS, active=True)
+    return User.objects.filter(pk__in=leaders.values("user_id")).order_by("name", "username")
 
 
 def domains_of(org: Organization) -> QuerySet[OrganizationDomain]:

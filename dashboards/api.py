@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.models import Team
+from dashboards import access
 from dashboards.selectors import PERIOD_CHOICES, TeamDashboard, team_dashboard
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 
@@ -137,6 +138,6 @@ class TeamDashboardView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str, team_id: int) -> Response:
         team = get_object_or_404(Team.objects.for_org(self.org), pk=team_id)
-        rules.require(rules.can_manage_team(self.membership, team))
+        rules.require(access.can_view_team_dashboard(self.membership, team))
         kind, day = parse_period(request.query_params)
         return Response(as_json(team_dashboard(self.org, team, kind=kind, on=day)))

@@ -29,6 +29,7 @@ from activities.selectors import (
     funnel_types,
     stages_of,
 )
+from dashboards import access
 from deals.models import Deal, Stage
 from deals.selectors import deals_visible_to, with_staleness
 from goals.models import Goal, GoalPeriodActual, Metric
@@ -155,7 +156,7 @@ def team_dashboard(
     )
     memberships = list(
         Membership.objects.for_org(org)
-        .filter(team_id__in=scope, active=True, role=Membership.Role.MEMBER)
+        .filter(rules.SALESPEOPLE, team_id__in=scope, active=True)
         .select_related("user", "team")
         .annotate(latest_activity=Subquery(latest))
         .order_by("user__name", "user_id")
@@ -376,10 +377,7 @@ def _alerts(
 
 def manageable_teams(actor: Membership) -> list[Team]:
     """The teams whose dashboard the actor may open, by name: admins all, managers theirs."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name", "id")
-    if rules.is_org_admin(actor):
-        return list(teams)
-    return list(teams.filter(pk__in=rules.managed_team_ids(actor)))
+    return list(access.team_dashboards_visible_to(actor).order_by("name", "id"))
 
 
 @dataclass(frozen=True)
@@ -692,9 +690,7 @@ def org_overview(
     today = periods.today(org)
     every_team = list(Team.objects.for_org(org).order_by("name", "id"))
     parent_of = {t.pk: t.parent_id for t in every_team}
-    visible = (
-        {t.pk for t in every_team} if rules.is_org_admin(actor) else rules.managed_team_ids(actor)
-    )
+    visible = access.overview_team_ids(actor, parent_of)
     ordered = _tree_order(every_team, visible)
     team_ids = [team.pk for team, _depth in ordered]
 
@@ -719,7 +715,7 @@ def org_overview(
     people: dict[int, int] = defaultdict(int)
     for head_count in (
         Membership.objects.for_org(org)
-        .filter(active=True, role=Membership.Role.MEMBER, team__isnull=False)
+        .filter(rules.SALESPEOPLE, active=True, team__isnull=False)
         .values("team_id")
         .annotate(n=Count("id"))
         .order_by()

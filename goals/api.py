@@ -1,8 +1,8 @@
 """API for goals: metrics, goals with their progress, cascades, breakdowns, the cascade tree.
 
 Serializers only shape data; who may set, change or split a goal is decided in
-`goals.services` (the same calls the pages make), what a caller may read in
-`goals.selectors.goals_visible_to`. A goal the caller cannot see answers 404, one it may
+`goals.access` (asked by the services, the same calls the pages make), what a caller may
+read by `goals.access.goals_visible_to`. A goal the caller cannot see answers 404, one it may
 see but not change 403.
 """
 
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from accounts import rules
 from accounts.models import Team
 from activities.models import ActivityType
-from goals import selectors, services
+from goals import access, selectors, services
 from goals.models import Goal, Metric
 from salesmgmt import periods
 from salesmgmt.api import (
@@ -57,7 +57,7 @@ class VisibleGoalField(serializers.PrimaryKeyRelatedField):
         membership = self.context.get("membership")
         if membership is None:
             return Goal.objects.none()
-        return selectors.goals_visible_to(membership)
+        return access.goals_visible_to(membership)
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class MetricViewSet(
     @extend_schema(request=MetricSerializer, responses={201: MetricSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Asked before validating, so that a caller without the right learns nothing more.
-        rules.require(rules.is_org_admin(self.membership))
+        rules.require(access.can_define_metrics(self.membership))
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -299,7 +299,7 @@ class GoalViewSet(
     def get_queryset(self) -> QuerySet[Goal]:
         if self.is_schema_generation:
             return Goal.objects.none()
-        return selectors.goals_visible_to(self.membership).select_related("organization")
+        return access.goals_visible_to(self.membership).select_related("organization")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -324,10 +324,7 @@ class GoalViewSet(
 
     def _require_edit(self, goal: Goal) -> None:
         # Refused before the body is validated; the service asks the same rule again.
-        actor = self.membership
-        rules.require(
-            services.can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user)
-        )
+        rules.require(access.can_edit_goal(self.membership, goal))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet
-
-from accounts import rules
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from goals.models import Goal, GoalPeriodActual, GoalProgress
 from goals.services import allocate, goal_scope
 from goals.sources import daily_values
@@ -19,30 +16,6 @@ from salesmgmt import periods
 # Pace thresholds: actual over expected-to-date (along working days).
 AHEAD, ON_TRACK, BEHIND = Decimal("1.10"), Decimal("0.95"), Decimal("0.75")
 AT_RISK_STATUS = "at_risk"
-
-
-def goals_visible_to(actor: Membership) -> QuerySet[Goal]:
-    """Goals the actor may read: company goals, their own and their team's, what they manage."""
-    qs = Goal.objects.for_org(actor.organization_id).select_related(
-        "metric", "team", "user", "progress_row", "parent"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    own_teams: set[int] = set(managed)
-    if actor.team_id is not None:
-        own_teams.add(actor.team_id)
-    managed_people = (
-        Membership.objects.for_org(actor.organization_id)
-        .filter(team_id__in=managed)
-        .values("user_id")
-    )
-    return qs.filter(
-        Q(scope=Goal.Scope.ORG)
-        | Q(scope=Goal.Scope.TEAM, team_id__in=own_teams)
-        | Q(scope=Goal.Scope.USER, user_id=actor.user_id)
-        | Q(scope=Goal.Scope.USER, user_id__in=managed_people)
-    )
 
 
 @dataclass(frozen=True)
