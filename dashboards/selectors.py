@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
+from activities.funnel import team_medians
 from activities.models import DailyActivityCount
 from activities.selectors import (
     activity_counts,
@@ -35,16 +36,17 @@ from deals.selectors import deals_visible_to, with_staleness
 from goals.models import Goal, GoalPeriodActual, Metric
 from goals.selectors import (
     Progress,
+    TargetSplitter,
     days_off_for,
     progress_of,
     target_for_day,
     target_for_week,
 )
-from goals.services import allocate, goal_scope
+from goals.services import goal_scope
 from goals.sources import daily_values
+from goals.status import LAGGING, is_behind_pace
 from salesmgmt import periods
 
-PERIOD_CHOICES = ("week", "month", "quarter")
 NO_ACTIVITY_WORKING_DAYS = 3
 ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
@@ -101,44 +103,6 @@ class TeamDashboard:
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
 
 
-class TargetSplitter:
-    """A goal's target split into `grain` parts (clipped to the goal) along working days,
-    summing exactly: the split `goals.selectors.breakdown` makes, without its reads.
-
-    The working-day weights depend only on the goal's dates, so cascaded goals (the same
-    dates, one per person) count their days once.
-    """
-
-    def __init__(self, org: Organization, days_off: set[date]) -> None:
-        self.org = org
-        self.days_off = days_off
-        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
-
-    def split(self, goal: Goal, grain: str) -> tuple[list[periods.Period], list[Decimal]]:
-        key = (goal.start, goal.end, grain)
-        if key not in self._weights:
-            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
-            parts = periods.split(self.org, whole, grain)
-            weights = [
-                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
-            ]
-            if sum(weights) == 0:
-                weights = [Decimal(len(part.days())) for part in parts]
-            self._weights[key] = (parts, weights)
-        parts, weights = self._weights[key]
-        return parts, allocate(goal.target, weights, goal.metric.quantum)
-
-    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
-        """The part of the goal's target that falls in `period` (whole parts of `grain`)."""
-        if period.start <= goal.start and goal.end < period.end:
-            return goal.target
-        parts, targets = self.split(goal, grain)
-        return sum(
-            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
-            Decimal(0),
-        )
-
-
 def team_dashboard(
     org: Organization, team: Team, *, kind: str = "month", on: date | None = None
 ) -> TeamDashboard:
@@ -190,14 +154,7 @@ def team_dashboard(
     # Funnel stages and each member's bottleneck against the team median.
     ordered_types = list(types.values())
     member_stages = {uid: stages_of(ordered_types, per_user_type.get(uid, {})) for uid in user_ids}
-    medians: list[float | None] = []
-    for index in range(len(ordered_types)):
-        values = [
-            (stages[index].count if index == 0 else stages[index].conversion)
-            for stages in member_stages.values()
-        ]
-        present = sorted(v for v in values if v is not None)
-        medians.append(_median(present))
+    medians = team_medians(member_stages.values(), len(ordered_types))
     for uid, stages in member_stages.items():
         found = bottleneck(stages, medians)
         if found:
@@ -265,8 +222,8 @@ def team_dashboard(
         .order_by("stage__order")
     )
 
-    # Weekly attainment of each of the team's own goals: the week's share of the target (split
-    # along working days as `goals.selectors.breakdown` does) and the week's stored actual.
+    # Weekly attainment of each of the team's own goals: the week's share of the target (the
+    # goals' own split along working days) and the week's stored actual.
     stored = {
         (row.goal_id, row.period_start): row.actual
         for row in GoalPeriodActual.objects.filter(
@@ -304,13 +261,6 @@ def team_dashboard(
     )
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-
-
 def _pace(progress: Progress) -> float | None:
     if progress.expected_to_date and progress.expected_to_date > 0:
         return float(progress.actual / progress.expected_to_date)
@@ -332,9 +282,9 @@ def _alerts(
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
     )
     for member in members:
-        behind = [line for line in member.goals if line.progress.status in ("behind", "at_risk")]
+        behind = [line for line in member.goals if line.progress.status in LAGGING]
         # `pace` compares with the rounded expected-to-date; the goal's status decides.
-        if member.pace is not None and member.pace < 0.95 and behind:
+        if member.pace is not None and is_behind_pace(member.pace) and behind:
             paces = [(line, _pace(line.progress)) for line in behind]
             words = "; ".join(
                 _("%(metric)s at %(pct)d%% of pace")
@@ -623,13 +573,7 @@ def _member_funnel(
             totals[row.type] += row.count
         member_stages = {subject.user_id: stages_of(types, dict(totals))}
     mine = member_stages.get(subject.user_id) or stages_of(types, {})
-    medians: list[float | None] = []
-    for index in range(len(types)):
-        values = [
-            (stages[index].count if index == 0 else stages[index].conversion)
-            for stages in member_stages.values()
-        ]
-        medians.append(_median(sorted(float(v) for v in values if v is not None)))
+    medians = team_medians(member_stages.values(), len(types))
     found = bottleneck(mine, medians)
     steps = [
         FunnelStep(

@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from accounts import rules
 from accounts.models import Membership, Team
 from dashboards import access, charts, selectors
-from dashboards.api import parse_period
+from dashboards.periods import parse_period
 from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 

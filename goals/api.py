@@ -26,6 +26,7 @@ from accounts.models import Team
 from activities.models import ActivityType
 from goals import access, selectors, services
 from goals.models import Goal, Metric
+from goals.status import GoalStatus
 from salesmgmt import periods
 from salesmgmt.api import (
     OrgScopedAPIMixin,
@@ -127,7 +128,7 @@ class ProgressSerializer(serializers.Serializer):
     )
     projected = amount_field(help_text="The actual at the end of the period at the current pace.")
     needed_per_working_day = amount_field()
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind", "at_risk", "done"])
+    status = serializers.ChoiceField(choices=GoalStatus.choices)
 
 
 class GoalSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,27 +36,13 @@ from goals.forms import (
 )
 from goals.models import CascadeTemplate, Goal, ManualEntry, Metric
 from goals.panels import goal_panels
+from goals.status import badge_of, label_of
 from salesmgmt import periods
 from salesmgmt.errors import Conflict, DomainError, add_domain_error_to_form
 from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
 RECENT_CHECKINS = 10
-
-STATUS_LABELS = {
-    "ahead": gettext_lazy("Ahead"),
-    "on_track": gettext_lazy("On track"),
-    "behind": gettext_lazy("Behind"),
-    "at_risk": gettext_lazy("At risk"),
-    "done": gettext_lazy("Done"),
-}
-STATUS_BADGES = {
-    "ahead": "text-bg-success",
-    "on_track": "text-bg-primary",
-    "behind": "text-bg-warning",
-    "at_risk": "text-bg-danger",
-    "done": "text-bg-success",
-}
 
 
 @dataclass(frozen=True)
@@ -87,11 +73,11 @@ class GoalCard:
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS.get(self.progress.status, self.progress.status))
+        return label_of(self.progress.status)
 
     @property
     def status_badge(self) -> str:
-        return STATUS_BADGES.get(self.progress.status, "text-bg-secondary")
+        return badge_of(self.progress.status)
 
 
 def _cards(
