@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,6 +21,7 @@ from accounts.models import (
     email_domain,
 )
 from accounts.rules import (
+    SALESPEOPLE,
     TEAM_LEADERS,
     descendants,
     is_org_admin,
@@ -84,6 +86,25 @@ def team_and_descendant_ids(org: Organization, team: Team | int) -> frozenset[in
     team_id = team if isinstance(team, int) else team.pk
     parent_of = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
     return descendants([team_id], parent_of)
+
+
+def salespeople_in(org: Organization, team_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The active salespeople (not managers or admins) sitting in these teams."""
+    return Membership.objects.for_org(org).filter(
+        SALESPEOPLE, team_id__in=list(team_ids), active=True
+    )
+
+
+def salespeople_per_team(org: Organization) -> dict[int, int]:
+    """Team id → how many active salespeople sit directly in it (sub-teams not included)."""
+    rows = (
+        Membership.objects.for_org(org)
+        .filter(SALESPEOPLE, active=True, team__isnull=False)
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["team_id"]: row["n"] for row in rows}
 
 
 def members_of(

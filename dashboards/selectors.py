@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
-from accounts.selectors import team_and_descendant_ids
+from accounts.selectors import salespeople_in, salespeople_per_team, team_and_descendant_ids
 from activities.funnel import team_medians
 from activities.models import DailyActivityCount
 from activities.selectors import (
@@ -33,14 +33,17 @@ from activities.selectors import (
 from dashboards import access
 from deals.models import Deal, Stage
 from deals.selectors import deals_visible_to, with_staleness
-from goals.models import Goal, GoalPeriodActual, Metric
+from goals.models import Goal, Metric
 from goals.selectors import (
     Progress,
     TargetSplitter,
     days_off_for,
+    goals_of_period,
+    open_goals_of_person,
     progress_of,
     target_for_day,
     target_for_week,
+    weekly_actuals,
 )
 from goals.services import goal_scope
 from goals.sources import daily_values
@@ -119,8 +122,7 @@ def team_dashboard(
         .values("date")[:1]
     )
     memberships = list(
-        Membership.objects.for_org(org)
-        .filter(rules.SALESPEOPLE, team_id__in=scope, active=True)
+        salespeople_in(org, scope)
         .select_related("user", "team")
         .annotate(latest_activity=Subquery(latest))
         .order_by("user__name", "user_id")
@@ -163,15 +165,7 @@ def team_dashboard(
     team_stages = stages_of(ordered_types, dict(totals))
 
     # Goals overlapping the period: the members' own and the team's, with stored progress.
-    goals = list(
-        Goal.objects.for_org(org)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .filter(
-            Q(scope=Goal.Scope.USER, user_id__in=user_ids) | Q(scope=Goal.Scope.TEAM, team=team)
-        )
-        .select_related("metric", "progress_row")
-        .order_by("start", "id")
-    )
+    goals = list(goals_of_period(org, period, user_ids=user_ids, team_ids=[team.pk]))
     for goal in goals:
         goal.organization = org  # progress_of reads the calendar from it: no join needed
     # One read of holidays and days off covering every goal and the alerts' last two weeks.
@@ -188,7 +182,7 @@ def team_dashboard(
             team_goals.append(line)
         else:
             rows[goal.user_id].goals.append(line)
-            ratio = _pace(line.progress)
+            ratio = line.progress.pace
             current = rows[goal.user_id].pace
             if ratio is not None and (current is None or ratio < current):
                 rows[goal.user_id].pace = ratio
@@ -224,15 +218,7 @@ def team_dashboard(
 
     # Weekly attainment of each of the team's own goals: the week's share of the target (the
     # goals' own split along working days) and the week's stored actual.
-    stored = {
-        (row.goal_id, row.period_start): row.actual
-        for row in GoalPeriodActual.objects.filter(
-            goal__in=[line.goal for line in team_goals],
-            grain=GoalPeriodActual.Grain.WEEK,
-            period_start__gte=period.start,
-            period_start__lt=period.end,
-        )
-    }
+    stored = weekly_actuals([line.goal for line in team_goals], period)
     splitter = TargetSplitter(org, days_off)
     trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
     for line in team_goals:
@@ -261,12 +247,6 @@ def team_dashboard(
     )
 
 
-def _pace(progress: Progress) -> float | None:
-    if progress.expected_to_date and progress.expected_to_date > 0:
-        return float(progress.actual / progress.expected_to_date)
-    return None
-
-
 def _alerts(
     org: Organization, members: list[MemberRow], today: date, days_off: set[date]
 ) -> list[Alert]:
@@ -285,7 +265,7 @@ def _alerts(
         behind = [line for line in member.goals if line.progress.status in LAGGING]
         # `pace` compares with the rounded expected-to-date; the goal's status decides.
         if member.pace is not None and is_behind_pace(member.pace) and behind:
-            paces = [(line, _pace(line.progress)) for line in behind]
+            paces = [(line, line.progress.pace) for line in behind]
             words = "; ".join(
                 _("%(metric)s at %(pct)d%% of pace")
                 % {"metric": line.goal.metric.name.lower(), "pct": round(pace * 100)}
@@ -522,11 +502,7 @@ def member_dashboard(
     ]
 
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(scope=Goal.Scope.USER, user_id=subject.user_id)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .select_related("metric", "progress_row", "organization")
-        .order_by("start", "id")
+        goals_of_period(org, period, user_ids=[subject.user_id]).select_related("organization")
     )
     days_off = days_off_for(org, goals)
     lines = [GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals]
@@ -639,11 +615,9 @@ def org_overview(
     team_ids = [team.pk for team, _depth in ordered]
 
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .filter(Q(scope=Goal.Scope.TEAM, team_id__in=team_ids) | Q(scope=Goal.Scope.ORG))
-        .select_related("metric", "progress_row", "organization", "parent")
-        .order_by("start", "id")
+        goals_of_period(org, period, team_ids=team_ids, company=True).select_related(
+            "organization", "parent"
+        )
     )
     days_off = days_off_for(org, goals)
     lines = {g.pk: GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals}
@@ -656,15 +630,7 @@ def org_overview(
     column_of_parent = {line.goal.pk: i for i, line in enumerate(company)}
     other_column = len(company)
 
-    people: dict[int, int] = defaultdict(int)
-    for head_count in (
-        Membership.objects.for_org(org)
-        .filter(rules.SALESPEOPLE, active=True, team__isnull=False)
-        .values("team_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        people[head_count["team_id"]] = head_count["n"]
+    people: dict[int, int] = defaultdict(int, salespeople_per_team(org))
     types = {
         t.key: t.name
         for t in activity_types(org).order_by(F("funnel_order").asc(nulls_last=True), "name")
@@ -756,17 +722,9 @@ def my_day_panel(org: Organization, membership: Membership, today: date) -> MyDa
     """Today's and this week's targets of the person's open goals with what is done so far
     (from the rollup), and their open deals whose next step is due."""
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(
-            scope=Goal.Scope.USER,
-            user_id=membership.user_id,
-            start__lte=today,
-            end__gte=today,
-            closed_at=None,
+        open_goals_of_person(org, membership.user_id, today).prefetch_related(
+            "metric__activity_types"
         )
-        .select_related("metric", "organization")
-        .prefetch_related("metric__activity_types")
-        .order_by("end", "id")
     )
     week = periods.week_of(org, today)
     targets: list[TargetLine] = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, QuerySet
 
 from accounts.models import Organization
 from goals.models import Goal, GoalPeriodActual, GoalProgress
@@ -24,6 +27,13 @@ class Progress:
     needed_per_working_day: Decimal
     status: GoalStatus
     result: str  # "", "reached" or "missed" once the goal is closed
+
+    @property
+    def pace(self) -> float | None:
+        """The actual over the (rounded) expected-to-date; None while nothing is due."""
+        if self.expected_to_date and self.expected_to_date > 0:
+            return float(self.actual / self.expected_to_date)
+        return None
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -63,6 +73,62 @@ def progress_of(goal: Goal, *, today: date, days_off: set[date] | None = None) -
         status=status,
         result=goal.result,
     )
+
+
+# --- goals of a period (what the dashboards compose) --------------------------------------
+
+
+def goals_of_period(
+    org: Organization,
+    period: periods.Period,
+    *,
+    user_ids: Iterable[int] | None = None,
+    team_ids: Iterable[int] | None = None,
+    company: bool = False,
+) -> QuerySet[Goal]:
+    """Goals whose dates meet `period`, by start: those of these people, of these teams
+    (not their sub-teams), and the company's own when `company`; with stored progress."""
+    whose = Q(pk__in=[])
+    if user_ids is not None:
+        whose |= Q(scope=Goal.Scope.USER, user_id__in=list(user_ids))
+    if team_ids is not None:
+        whose |= Q(scope=Goal.Scope.TEAM, team_id__in=list(team_ids))
+    if company:
+        whose |= Q(scope=Goal.Scope.ORG)
+    return (
+        Goal.objects.for_org(org)
+        .filter(start__lt=period.end, end__gte=period.start)
+        .filter(whose)
+        .select_related("metric", "progress_row")
+        .order_by("start", "id")
+    )
+
+
+def open_goals_of_person(org: Organization, user_id: int, day: date) -> QuerySet[Goal]:
+    """A person's own open goals whose dates contain `day`, the soonest ending first."""
+    return (
+        Goal.objects.for_org(org)
+        .filter(
+            scope=Goal.Scope.USER, user_id=user_id, start__lte=day, end__gte=day, closed_at=None
+        )
+        .select_related("metric", "organization")
+        .order_by("end", "id")
+    )
+
+
+def weekly_actuals(
+    goals: Iterable[Goal], period: periods.Period
+) -> dict[tuple[int, date], Decimal]:
+    """The stored actual of each goal's weeks starting in `period`: (goal id, week start)."""
+    return {
+        (row.goal_id, row.period_start): row.actual
+        for row in GoalPeriodActual.objects.filter(
+            goal__in=list(goals),
+            grain=GoalPeriodActual.Grain.WEEK,
+            period_start__gte=period.start,
+            period_start__lt=period.end,
+        )
+    }
 
 
 def days_off_for(org: Organization, goals: list[Goal]) -> set[date]:
