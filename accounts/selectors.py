@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts.filters import MemberFilter
 from accounts.models import (
     AuditEvent,
     ImportJob,
@@ -107,19 +109,12 @@ def salespeople_per_team(org: Organization) -> dict[int, int]:
     return {row["team_id"]: row["n"] for row in rows}
 
 
-def members_of(
-    actor: Membership,
-    *,
-    search: str = "",
-    team: Team | None = None,
-    role: str = "",
-    status: str = "",
-) -> QuerySet[Membership]:
-    """The member directory as the actor may see it (`rules.members_visible_to`):
-    filterable by name/e-mail, team, role and status.
+def members_of(actor: Membership, *, team: Team | None = None) -> QuerySet[Membership]:
+    """The member directory as the actor may see it (`rules.members_visible_to`), by the
+    name shown; `team`: its members only (not sub-teams).
 
-    Someone invited but not joined yet is shown (and found) by the name this organisation
-    typed in its invitation, never by the name their account may carry elsewhere.
+    Someone invited but not joined yet is shown by the name this organisation typed in its
+    invitation, never by the name their account may carry elsewhere.
     """
     pending = Invitation.objects.filter(membership=OuterRef("pk")).pending()
     qs = (
@@ -133,24 +128,25 @@ def members_of(
         .annotate(shown_name=Coalesce("pending_invitation_name", "user__name"))
         .order_by("shown_name", "user__email")
     )
-    if search:
-        joined = Q(pending_invitation_name__isnull=True)
-        qs = qs.filter(
-            (joined & (Q(user__name__icontains=search) | Q(user__username__icontains=search)))
-            | Q(pending_invitation_name__icontains=search)
-            | Q(user__email__icontains=search)
-        )
     if team is not None:
         qs = qs.filter(team=team)
-    if role:
-        qs = qs.filter(role=role)
-    if status == "active":
-        qs = qs.filter(active=True)
-    elif status == "invited":
-        qs = qs.filter(active=False, invited=True)
-    elif status == "inactive":
-        qs = qs.filter(active=False, invited=False)
     return qs
+
+
+def filter_members(
+    actor: Membership,
+    data: Mapping[str, Any] | None,
+    queryset: QuerySet[Membership] | None = None,
+    *,
+    search_param: str = "search",
+) -> MemberFilter:
+    """The member directory narrowed by `data` (search, team, role, status)."""
+    return MemberFilter(
+        data,
+        queryset=members_of(actor) if queryset is None else queryset,
+        actor=actor,
+        search_param=search_param,
+    )
 
 
 def eligible_managers(org: Organization) -> QuerySet[User]:

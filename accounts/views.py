@@ -26,7 +26,6 @@ from accounts.forms import (
     DomainForm,
     MemberAddForm,
     MemberEditForm,
-    MemberFilterForm,
     OrganizationSettingsForm,
     ProfileForm,
     TeamForm,
@@ -190,24 +189,17 @@ def team_delete(request: Any, team_id: int) -> HttpResponse:
 @require_GET
 def member_list(request: Any) -> HttpResponse:
     """The member directory with search, filters and pagination."""
-    org = request.org
-    filters = MemberFilterForm(request.GET or None, org=org)
-    values = filters.cleaned_data if filters.is_valid() else {}
-    members = selectors.members_of(
-        request.membership,
-        search=values.get("q", ""),
-        team=values.get("team"),
-        role=values.get("role", ""),
-        status=values.get("status", ""),
-    )
+    me = request.membership
+    filters = selectors.filter_members(me, request.GET or None, search_param="q")
+    members = filters.qs
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
-        "can_administer": rules.can_administer_members(request.membership),
+        "can_administer": rules.can_administer_members(me),
     }
     template = (
         "accounts/_member_table.html" if wants_fragment(request) else "accounts/member_list.html"

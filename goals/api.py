@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -25,6 +22,7 @@ from accounts import rules
 from accounts.models import Team
 from activities.models import ActivityType
 from goals import access, selectors, services
+from goals.filters import GoalFilter
 from goals.models import Goal, Metric
 from goals.status import GoalStatus
 from salesmgmt import periods
@@ -35,7 +33,6 @@ from salesmgmt.api import (
     OrgUserField,
     SupportedDateField,
 )
-from salesmgmt.forms import DateField
 from salesmgmt.schema import CONFLICT
 
 
@@ -240,41 +237,6 @@ class TreeNodeSerializer(serializers.Serializer):
     @extend_schema_field(GoalSerializer)
     def get_goal(self, node: selectors.TreeNode) -> dict[str, Any]:
         return dict(GoalSerializer(node.goal, context=self.context).data)
-
-
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-class DateFilter(django_filters.DateFilter):
-    field_class = DateField
-
-
-class GoalFilter(django_filters.FilterSet):
-    scope = django_filters.ChoiceFilter(choices=Goal.Scope.choices)
-    team = IdFilter(field_name="team_id", help_text="Goals of this team.")
-    user = IdFilter(field_name="user_id", help_text="Goals of this person.")
-    metric = django_filters.CharFilter(field_name="metric__key", help_text="A metric key.")
-    start = DateFilter(
-        field_name="end", lookup_expr="gte", help_text="Goals overlapping [start, end]."
-    )
-    end = DateFilter(
-        field_name="start", lookup_expr="lte", help_text="Goals overlapping [start, end]."
-    )
-    parent = django_filters.CharFilter(
-        method="filter_parent",
-        validators=[RegexValidator(r"^([0-9]+|null)$", _("A goal id or “null”."))],
-        help_text="A goal id (its children), or `null` for goals that were not split from one.",
-    )
-
-    class Meta:
-        model = Goal
-        fields: list[str] = []
-
-    def filter_parent(self, queryset: QuerySet[Goal], name: str, value: str) -> QuerySet[Goal]:
-        if value == "null":
-            return queryset.filter(parent__isnull=True)
-        return queryset.filter(parent_id=int(value))
 
 
 class GoalViewSet(

@@ -62,7 +62,7 @@ def every_goal(
     theirs = MetricFactory(organization=other_org, key="calls")
 
     def goal(**fields: object) -> Goal:
-        return GoalFactory(organization=org, metric=metric, **fields)
+        return GoalFactory.create(organization=org, metric=metric, **fields)
 
     def person(m: Membership) -> Goal:
         return goal(scope=Goal.Scope.USER, user=m.user)
@@ -84,11 +84,11 @@ def every_goal(
                 deactivated,
             )
         ),
-        GoalFactory(organization=other_org, metric=theirs, scope=Goal.Scope.ORG),
-        GoalFactory(
+        GoalFactory.create(organization=other_org, metric=theirs, scope=Goal.Scope.ORG),
+        GoalFactory.create(
             organization=other_org, metric=theirs, scope=Goal.Scope.TEAM, team=outsider_team
         ),
-        GoalFactory(
+        GoalFactory.create(
             organization=other_org, metric=theirs, scope=Goal.Scope.USER, user=outsider.user
         ),
     ]
