@@ -9,48 +9,10 @@ from __future__ import annotations
 import pytest
 
 from accounts import rules, selectors
-from accounts.models import Membership, Team
-from tests.factories import MembershipFactory
+from accounts.models import Team
+from tests.access_cast import ACTORS
 
 pytestmark = pytest.mark.django_db
-
-ACTORS = (
-    "admin",
-    "manager",
-    "other_manager",
-    "member",
-    "teammate",
-    "other_team_member",
-    "sub_team_member",
-    "deactivated",
-    "outsider",
-)
-
-
-@pytest.fixture
-def sub_team_member(org, sub_team):
-    return MembershipFactory(organization=org, team=sub_team, user__username="suki")
-
-
-@pytest.fixture
-def deactivated(org, team):
-    return MembershipFactory(organization=org, team=team, active=False, user__username="dee")
-
-
-@pytest.fixture
-def everyone(
-    admin,
-    manager,
-    other_manager,
-    member,
-    teammate,
-    other_team_member,
-    sub_team_member,
-    deactivated,
-    outsider,
-    other_team,
-) -> list[Membership]:
-    return list(Membership.objects.order_by("pk"))
 
 
 @pytest.mark.parametrize("name", ACTORS)

@@ -12,32 +12,10 @@ import pytest
 from accounts.models import Membership
 from goals import access
 from goals.models import Goal
-from tests.factories import MembershipFactory
+from tests.access_cast import ACTORS
 from tests.goals.factories import GoalFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
-
-ACTORS = (
-    "admin",
-    "manager",
-    "other_manager",
-    "member",
-    "teammate",
-    "other_team_member",
-    "sub_team_member",
-    "deactivated",
-    "outsider",
-)
-
-
-@pytest.fixture
-def sub_team_member(org, sub_team):
-    return MembershipFactory(organization=org, team=sub_team, user__username="suki")
-
-
-@pytest.fixture
-def deactivated(org, team):
-    return MembershipFactory(organization=org, team=team, active=False, user__username="dee")
 
 
 @pytest.fixture
