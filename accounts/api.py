@@ -8,11 +8,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
 )
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import mixins, serializers, status, viewsets
@@ -24,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts import mfa, rules, selectors, services
 from accounts.backends import canonical_username
+from accounts.filters import MemberFilter
 from accounts.language import PersonLanguageTokenAuthentication
 from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin, OrgScopedPrimaryKeyField, OrgUserField
@@ -233,7 +233,7 @@ class TeamViewSet(OrgScopedAPIMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Team]:
         if self.is_schema_generation:
             return Team.objects.none()
-        return selectors.teams_of(self.org).order_by("name", "id")
+        return selectors.teams_of(self.membership).order_by("name", "id")
 
     def _write_check(self) -> None:
         rules.require(rules.can_edit_teams(self.membership))
@@ -261,6 +261,13 @@ class TeamViewSet(OrgScopedAPIMixin, viewsets.ModelViewSet):
 
 
 # --- members ----------------------------------------------------------------------------
+
+
+class MemberFilterBackend(DjangoFilterBackend):
+    """The directory's one FilterSet (`accounts.filters.MemberFilter`), built for the caller."""
+
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_members(view.membership, request.query_params, queryset)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -295,16 +302,6 @@ class MemberUpdateSerializer(serializers.ModelSerializer):
         fields = ["role", "team", "active"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("search", str, description="Part of the name, username or e-mail."),
-            OpenApiParameter("team", int, description="Members of this team (not sub-teams)."),
-            OpenApiParameter("role", str, enum=Membership.Role.values),
-            OpenApiParameter("status", str, enum=["active", "invited", "inactive"]),
-        ]
-    )
-)
 class MemberViewSet(
     OrgScopedAPIMixin,
     mixins.ListModelMixin,
@@ -320,23 +317,13 @@ class MemberViewSet(
     lookup_url_kwarg = "user_id"
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_backends = [MemberFilterBackend]
+    filterset_class = MemberFilter
 
     def get_queryset(self) -> QuerySet[Membership]:
         if self.is_schema_generation:
             return Membership.objects.none()
-        params = self.request.query_params
-        team = None
-        if params.get("team", "").isdigit():
-            team = Team.objects.for_org(self.org).filter(pk=int(params["team"])).first()
-            if team is None:
-                return Membership.objects.none()
-        return selectors.members_of(
-            self.org,
-            search=params.get("search", ""),
-            team=team,
-            role=params.get("role", ""),
-            status=params.get("status", ""),
-        )
+        return selectors.members_of(self.membership)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action in ("update", "partial_update"):

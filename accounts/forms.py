@@ -106,30 +106,6 @@ class MemberEditForm(forms.Form):
         self.fields["team"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
 
 
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
-    )
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("All roles")), *Membership.Role.choices]
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[
-            ("", _("Any status")),
-            ("active", _("Active")),
-            ("invited", _("Invited")),
-            ("inactive", _("Deactivated")),
-        ],
-    )
-
-    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.for_org(org).order_by("name")  # type: ignore[attr-defined]
-
-
 class AcceptInvitationForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     password1 = forms.CharField(

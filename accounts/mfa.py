@@ -229,7 +229,7 @@ def reset_mfa(*, actor: Membership, subject: Membership, request: Any = None) ->
     The person sets up a new one at their next sign-in if they must use one. Refused for
     anyone who also belongs to another organisation (see rules.can_reset_mfa).
     """
-    rules.require(rules.is_org_admin(actor))
+    rules.require(rules.can_administer_members(actor))
     if not rules.can_reset_mfa(actor, subject):
         raise DomainError(
             _(

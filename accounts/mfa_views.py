@@ -178,7 +178,7 @@ def mfa_disable(request: Any) -> HttpResponse:
 @require_POST
 def member_mfa_reset(request: Any, user_id: int) -> HttpResponse:
     """An admin removes a member's authenticator (lost phone); they set up a new one."""
-    subject = get_object_or_404(selectors.members_of(request.org), user_id=user_id)
+    subject = get_object_or_404(selectors.members_of(request.membership), user_id=user_id)
     try:
         mfa.reset_mfa(actor=request.membership, subject=subject, request=request)
     except DomainError as exc:

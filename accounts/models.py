@@ -272,14 +272,6 @@ class Membership(OrgScopedModel):
         return f"{self.user} @ {self.organization_id} ({self.role})"
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == self.Role.MANAGER
-
-    @property
     def display_name(self) -> str:
         """The person as this organisation shows them.
 

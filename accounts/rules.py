@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import Membership, Team
 
@@ -84,9 +84,69 @@ def can_manage_member(actor: Membership, subject: Membership) -> bool:
     return subject.team_id is not None and can_manage_team(actor, subject.team_id)
 
 
+def members_visible_to(actor: Membership) -> QuerySet[Membership]:
+    """The member directory the actor reads: everyone of their organisation (`can_view_member`)."""
+    qs = Membership.objects.for_org(actor.organization_id)
+    return qs if actor.active else qs.none()
+
+
 def can_view_member(actor: Membership, subject: Membership) -> bool:
     """Everyone in an organisation may see its member directory (names, teams, roles)."""
     return actor.active and subject.organization_id == actor.organization_id
+
+
+def teams_visible_to(actor: Membership) -> QuerySet[Team]:
+    """The team tree the actor reads: every team of their organisation (`can_view_team`)."""
+    qs = Team.objects.for_org(actor.organization_id)
+    return qs if actor.active else qs.none()
+
+
+def can_view_team(actor: Membership, team: Team) -> bool:
+    """Everyone in an organisation sees its teams, their managers and members."""
+    return actor.active and team.organization_id == actor.organization_id
+
+
+def teams_managed_by(actor: Membership) -> QuerySet[Team]:
+    """The teams the actor manages (`can_manage_team`): admins every team, managers theirs."""
+    qs = Team.objects.for_org(actor.organization_id)
+    if is_org_admin(actor):
+        return qs
+    return qs.filter(pk__in=managed_team_ids(actor))
+
+
+def people_managed_by(actor: Membership) -> QuerySet[Membership]:
+    """Memberships in the teams the actor manages (admins: everyone), themselves included
+    when they sit in one; `can_manage_member` further excludes the actor."""
+    qs = Membership.objects.for_org(actor.organization_id)
+    if is_org_admin(actor):
+        return qs
+    return qs.filter(team_id__in=managed_team_ids(actor))
+
+
+# --- who holds which role (membership queries; roles are read nowhere else) ---------------
+
+# Salespeople: the members who sell (not managers or admins). Goals are split over them,
+# dashboards list them and count their head.
+SALESPEOPLE = Q(role=Membership.Role.MEMBER)
+# Who may lead a team: managers and admins.
+TEAM_LEADERS = Q(role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN])
+# Admin seats (active or not).
+ADMIN_SEATS = Q(role=Membership.Role.ADMIN)
+
+
+def holds_admin_seat(membership: Membership) -> bool:
+    """Does the membership carry the admin role (active or not)? The last one is kept."""
+    return membership.role == Membership.Role.ADMIN
+
+
+def is_salesperson_role(role: str) -> bool:
+    """Does this role sell (lead no team)?"""
+    return role == Membership.Role.MEMBER
+
+
+def can_edit_days_off(actor: Membership) -> bool:
+    """Only admins add and remove the organisation's own days off."""
+    return bool(is_org_admin(actor))
 
 
 def can_edit_organization(actor: Membership) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts.filters import MemberFilter
 from accounts.models import (
     AuditEvent,
     ImportJob,
@@ -19,7 +22,14 @@ from accounts.models import (
     User,
     email_domain,
 )
-from accounts.rules import descendants, is_org_admin
+from accounts.rules import (
+    SALESPEOPLE,
+    TEAM_LEADERS,
+    descendants,
+    is_org_admin,
+    members_visible_to,
+    teams_visible_to,
+)
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -36,10 +46,11 @@ def default_membership(user: User) -> Membership | None:
     return memberships_of(user).first()
 
 
-def teams_of(org: Organization) -> QuerySet[Team]:
-    """Every team of the organisation with its managers, parent and head-count."""
+def teams_of(actor: Membership) -> QuerySet[Team]:
+    """The teams the actor may see (`rules.teams_visible_to`: every team of their
+    organisation) with their managers, parent and head-count."""
     return (
-        Team.objects.for_org(org)
+        teams_visible_to(actor)
         .select_related("parent")
         .prefetch_related(Prefetch("managers", queryset=User.objects.order_by("name", "username")))
         .annotate(member_count=Count("memberships", filter=Q(memberships__active=True)))
@@ -54,9 +65,10 @@ class TeamNode:
     child_count: int
 
 
-def team_tree(org: Organization) -> list[TeamNode]:
-    """Teams in tree order (each parent before its children, siblings by name)."""
-    teams = list(teams_of(org))
+def team_tree(actor: Membership) -> list[TeamNode]:
+    """The teams the actor sees in tree order (each parent before its children, siblings by
+    name)."""
+    teams = list(teams_of(actor))
     children: dict[int | None, list[Team]] = {}
     for team in teams:
         children.setdefault(team.parent_id, []).append(team)
@@ -78,22 +90,35 @@ def team_and_descendant_ids(org: Organization, team: Team | int) -> frozenset[in
     return descendants([team_id], parent_of)
 
 
-def members_of(
-    org: Organization,
-    *,
-    search: str = "",
-    team: Team | None = None,
-    role: str = "",
-    status: str = "",
-) -> QuerySet[Membership]:
-    """The member directory: filterable by name/e-mail, team, role and status.
+def salespeople_in(org: Organization, team_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The active salespeople (not managers or admins) sitting in these teams."""
+    return Membership.objects.for_org(org).filter(
+        SALESPEOPLE, team_id__in=list(team_ids), active=True
+    )
 
-    Someone invited but not joined yet is shown (and found) by the name this organisation
-    typed in its invitation, never by the name their account may carry elsewhere.
+
+def salespeople_per_team(org: Organization) -> dict[int, int]:
+    """Team id → how many active salespeople sit directly in it (sub-teams not included)."""
+    rows = (
+        Membership.objects.for_org(org)
+        .filter(SALESPEOPLE, active=True, team__isnull=False)
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["team_id"]: row["n"] for row in rows}
+
+
+def members_of(actor: Membership, *, team: Team | None = None) -> QuerySet[Membership]:
+    """The member directory as the actor may see it (`rules.members_visible_to`), by the
+    name shown; `team`: its members only (not sub-teams).
+
+    Someone invited but not joined yet is shown by the name this organisation typed in its
+    invitation, never by the name their account may carry elsewhere.
     """
     pending = Invitation.objects.filter(membership=OuterRef("pk")).pending()
     qs = (
-        Membership.objects.for_org(org)
+        members_visible_to(actor)
         .select_related("user", "team")
         .annotate(
             invited=Exists(pending),
@@ -103,33 +128,31 @@ def members_of(
         .annotate(shown_name=Coalesce("pending_invitation_name", "user__name"))
         .order_by("shown_name", "user__email")
     )
-    if search:
-        joined = Q(pending_invitation_name__isnull=True)
-        qs = qs.filter(
-            (joined & (Q(user__name__icontains=search) | Q(user__username__icontains=search)))
-            | Q(pending_invitation_name__icontains=search)
-            | Q(user__email__icontains=search)
-        )
     if team is not None:
         qs = qs.filter(team=team)
-    if role:
-        qs = qs.filter(role=role)
-    if status == "active":
-        qs = qs.filter(active=True)
-    elif status == "invited":
-        qs = qs.filter(active=False, invited=True)
-    elif status == "inactive":
-        qs = qs.filter(active=False, invited=False)
     return qs
+
+
+def filter_members(
+    actor: Membership,
+    data: Mapping[str, Any] | None,
+    queryset: QuerySet[Membership] | None = None,
+    *,
+    search_param: str = "search",
+) -> MemberFilter:
+    """The member directory narrowed by `data` (search, team, role, status)."""
+    return MemberFilter(
+        data,
+        queryset=members_of(actor) if queryset is None else queryset,
+        actor=actor,
+        search_param=search_param,
+    )
 
 
 def eligible_managers(org: Organization) -> QuerySet[User]:
     """People who may lead a team: active managers and admins of the organisation."""
-    return User.objects.filter(
-        memberships__organization=org,
-        memberships__active=True,
-        memberships__role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
-    ).order_by("name", "username")
+    leaders = Membership.objects.for_org(org).filter(TEAM_LEADERS, active=True)
+    return User.objects.filter(pk__in=leaders.values("user_id")).order_by("name", "username")
 
 
 def domains_of(org: Organization) -> QuerySet[OrganizationDomain]:

@@ -362,11 +362,7 @@ def _check_managers(org: Organization, managers: Iterable[User]) -> list[User]:
     ids = {m.pk for m in managers}
     eligible = set(
         Membership.objects.for_org(org)
-        .filter(
-            user_id__in=ids,
-            active=True,
-            role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
-        )
+        .filter(rules.TEAM_LEADERS, user_id__in=ids, active=True)
         .values_list("user_id", flat=True)
     )
     if ids - eligible:
@@ -658,7 +654,7 @@ def _remaining_admins(org: Organization, excluding: Membership) -> int:
     return (
         Membership.objects.for_org(org)
         .select_for_update()
-        .filter(role=Membership.Role.ADMIN, active=True)
+        .filter(rules.ADMIN_SEATS, active=True)
         .exclude(pk=excluding.pk)
         .count()
     )
@@ -692,11 +688,11 @@ def update_membership(
     if role is not _UNSET and role != membership.role:
         _check_role(role)
         events.append(("role_changed", {"from": membership.role, "to": role}))
-        if membership.role == Membership.Role.ADMIN and _remaining_admins(org, membership) == 0:
+        if rules.holds_admin_seat(membership) and _remaining_admins(org, membership) == 0:
             raise DomainError(_("The organisation needs at least one active admin."), field="role")
         membership.role = role
         fields.append("role")
-        if role == Membership.Role.MEMBER:
+        if rules.is_salesperson_role(role):
             # A member leads no team: drop their manager seats in this organisation.
             for managed in Team.objects.for_org(org).filter(managers=membership.user):
                 managed.managers.remove(membership.user)
@@ -716,7 +712,7 @@ def update_membership(
     deactivated = False
     if active is not _UNSET and bool(active) != membership.active:
         if not active:
-            if membership.role == Membership.Role.ADMIN and _remaining_admins(org, membership) == 0:
+            if rules.holds_admin_seat(membership) and _remaining_admins(org, membership) == 0:
                 raise DomainError(
                     _("The organisation needs at least one active admin."), field="active"
                 )
@@ -758,7 +754,7 @@ def update_membership(
 @transaction.atomic
 def add_day_off(*, actor: Membership, day: date, name: str = "") -> DayOff:
     """Make `day` a non-working day of the actor's organisation (admins only)."""
-    rules.require(rules.is_org_admin(actor))
+    rules.require(rules.can_edit_days_off(actor))
     org_id = actor.organization_id
     if DayOff.objects.filter(organization_id=org_id, date=day).exists():
         raise DomainError(_("That day is already a day off."), field="date")
@@ -768,7 +764,7 @@ def add_day_off(*, actor: Membership, day: date, name: str = "") -> DayOff:
 @transaction.atomic
 def remove_day_off(*, actor: Membership, day_off: DayOff) -> None:
     """Make an organisation day off a working day again (admins only)."""
-    rules.require(rules.is_org_admin(actor))
+    rules.require(rules.can_edit_days_off(actor))
     if day_off.organization_id != actor.organization_id:
         raise DomainError(_("Unknown day off."))
     day_off.delete()

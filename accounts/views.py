@@ -26,7 +26,6 @@ from accounts.forms import (
     DomainForm,
     MemberAddForm,
     MemberEditForm,
-    MemberFilterForm,
     OrganizationSettingsForm,
     ProfileForm,
     TeamForm,
@@ -69,13 +68,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def org_home(request: Any) -> HttpResponse:
     """The organisation's start page: who you are here and where to go next."""
     org, me = request.org, request.membership
-    tree = selectors.team_tree(org)
+    tree = selectors.team_tree(me)
     context = {
         "tree": tree,
         "member_count": Membership.objects.for_org(org).filter(active=True).count(),
         "managed_team_ids": rules.managed_team_ids(me),
         "pending_invitations": (
-            Invitation.objects.for_org(org).pending().count() if rules.is_org_admin(me) else 0
+            Invitation.objects.for_org(org).pending().count()
+            if rules.can_administer_members(me)
+            else 0
         ),
     }
     return render(request, "accounts/org_home.html", context)
@@ -129,7 +130,7 @@ def team_list(request: Any) -> HttpResponse:
                     return redirect("accounts:team_list", org_slug=org.slug)
         if form.errors:
             status = 422
-    context = {"tree": selectors.team_tree(org), "form": form, "can_edit": can_edit}
+    context = {"tree": selectors.team_tree(me), "form": form, "can_edit": can_edit}
     template = (
         "accounts/_team_editor.html" if wants_fragment(request) else "accounts/team_list.html"
     )
@@ -141,7 +142,7 @@ def team_list(request: Any) -> HttpResponse:
 def team_detail(request: Any, team_id: int) -> HttpResponse:
     """A team: its place in the tree, managers and members; admins edit it here."""
     org, me = request.org, request.membership
-    team = get_object_or_404(selectors.teams_of(org), pk=team_id)
+    team = get_object_or_404(selectors.teams_of(me), pk=team_id)
     can_edit = rules.can_edit_teams(me)
     initial = {"name": team.name, "parent": team.parent, "managers": list(team.managers.all())}
     form = TeamForm(request.POST or None, org=org, team=team, initial=initial)
@@ -155,13 +156,13 @@ def team_detail(request: Any, team_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Team saved."))
                 return redirect("accounts:team_detail", org_slug=org.slug, team_id=team.pk)
-    members = selectors.members_of(org, team=team)
+    members = selectors.members_of(me, team=team)
     context = {
         "team": team,
         "form": form,
         "can_edit": can_edit,
         "members": members,
-        "sub_teams": Team.objects.for_org(org).filter(parent=team).order_by("name"),
+        "sub_teams": rules.teams_visible_to(me).filter(parent=team).order_by("name"),
     }
     return render(request, "accounts/team_detail.html", context, status=422 if form.errors else 200)
 
@@ -188,24 +189,17 @@ def team_delete(request: Any, team_id: int) -> HttpResponse:
 @require_GET
 def member_list(request: Any) -> HttpResponse:
     """The member directory with search, filters and pagination."""
-    org = request.org
-    filters = MemberFilterForm(request.GET or None, org=org)
-    values = filters.cleaned_data if filters.is_valid() else {}
-    members = selectors.members_of(
-        org,
-        search=values.get("q", ""),
-        team=values.get("team"),
-        role=values.get("role", ""),
-        status=values.get("status", ""),
-    )
+    me = request.membership
+    filters = selectors.filter_members(me, request.GET or None, search_param="q")
+    members = filters.qs
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
-        "can_administer": rules.can_administer_members(request.membership),
+        "can_administer": rules.can_administer_members(me),
     }
     template = (
         "accounts/_member_table.html" if wants_fragment(request) else "accounts/member_list.html"
@@ -249,7 +243,7 @@ def member_add(request: Any) -> HttpResponse:
 def member_detail(request: Any, user_id: int) -> HttpResponse:
     """A member's profile in this organisation; admins change role, team and status here."""
     org, me = request.org, request.membership
-    membership = get_object_or_404(selectors.members_of(org), user_id=user_id)
+    membership = get_object_or_404(selectors.members_of(me), user_id=user_id)
     can_administer = rules.can_administer_members(me)
     initial = {"role": membership.role, "team": membership.team, "active": membership.active}
     form = MemberEditForm(request.POST or None, org=org, initial=initial)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -15,8 +13,11 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.models import Team
-from dashboards.selectors import PERIOD_CHOICES, TeamDashboard, team_dashboard
-from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from dashboards import access
+from dashboards.periods import PeriodQuerySerializer, parse_period
+from dashboards.selectors import TeamDashboard, team_dashboard
+from goals.status import GoalStatus
+from salesmgmt.api import OrgScopedAPIMixin
 
 _GOAL = inline_serializer(
     "DashboardGoal",
@@ -25,9 +26,7 @@ _GOAL = inline_serializer(
         "metric": serializers.CharField(),
         "target": serializers.DecimalField(max_digits=16, decimal_places=2),
         "actual": serializers.DecimalField(max_digits=16, decimal_places=2),
-        "status": serializers.ChoiceField(
-            choices=["ahead", "on_track", "behind", "at_risk", "done"]
-        ),
+        "status": serializers.ChoiceField(choices=GoalStatus.choices),
     },
     many=True,
 )
@@ -104,30 +103,6 @@ def as_json(board: TeamDashboard) -> dict[str, Any]:
     }
 
 
-class PeriodQuerySerializer(serializers.Serializer):
-    """`?period=week|month|quarter&date=YYYY-MM-DD` of every dashboard, API and pages alike."""
-
-    period = serializers.ChoiceField(
-        choices=PERIOD_CHOICES,
-        default="month",
-        error_messages={"invalid_choice": gettext_lazy("Use week, month or quarter.")},
-    )
-    date = SupportedDateField(
-        required=False, help_text=gettext_lazy("A day in the period; default today.")
-    )
-
-
-def parse_period(params: Any) -> tuple[str, date | None]:
-    """`period` (week, month or quarter) and optional `date` from a query string (400 if bad).
-
-    An empty parameter counts as absent, as a cleared date input sends it.
-    """
-    given = {name: params.get(name) for name in ("period", "date") if params.get(name)}
-    query = PeriodQuerySerializer(data=given)
-    query.is_valid(raise_exception=True)
-    return query.validated_data["period"], query.validated_data.get("date")
-
-
 class TeamDashboardView(OrgScopedAPIMixin, APIView):
     """A team's members: goals and pace, activities, bottleneck, deals, and who needs attention."""
 
@@ -137,6 +112,6 @@ class TeamDashboardView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str, team_id: int) -> Response:
         team = get_object_or_404(Team.objects.for_org(self.org), pk=team_id)
-        rules.require(rules.can_manage_team(self.membership, team))
+        rules.require(access.can_view_team_dashboard(self.membership, team))
         kind, day = parse_period(request.query_params)
         return Response(as_json(team_dashboard(self.org, team, kind=kind, on=day)))

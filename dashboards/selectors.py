@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
-from accounts.selectors import team_and_descendant_ids
+from accounts.selectors import salespeople_in, salespeople_per_team, team_and_descendant_ids
+from activities.funnel import team_medians
 from activities.models import DailyActivityCount
 from activities.selectors import (
     activity_counts,
@@ -29,21 +30,26 @@ from activities.selectors import (
     funnel_types,
     stages_of,
 )
+from dashboards import access
 from deals.models import Deal, Stage
 from deals.selectors import deals_visible_to, with_staleness
-from goals.models import Goal, GoalPeriodActual, Metric
+from goals.models import Goal, Metric
 from goals.selectors import (
     Progress,
+    TargetSplitter,
     days_off_for,
+    goals_of_period,
+    open_goals_of_person,
     progress_of,
     target_for_day,
     target_for_week,
+    weekly_actuals,
 )
-from goals.services import allocate, goal_scope
+from goals.services import goal_scope
 from goals.sources import daily_values
+from goals.status import LAGGING, is_behind_pace
 from salesmgmt import periods
 
-PERIOD_CHOICES = ("week", "month", "quarter")
 NO_ACTIVITY_WORKING_DAYS = 3
 ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
@@ -100,44 +106,6 @@ class TeamDashboard:
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
 
 
-class TargetSplitter:
-    """A goal's target split into `grain` parts (clipped to the goal) along working days,
-    summing exactly: the split `goals.selectors.breakdown` makes, without its reads.
-
-    The working-day weights depend only on the goal's dates, so cascaded goals (the same
-    dates, one per person) count their days once.
-    """
-
-    def __init__(self, org: Organization, days_off: set[date]) -> None:
-        self.org = org
-        self.days_off = days_off
-        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
-
-    def split(self, goal: Goal, grain: str) -> tuple[list[periods.Period], list[Decimal]]:
-        key = (goal.start, goal.end, grain)
-        if key not in self._weights:
-            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
-            parts = periods.split(self.org, whole, grain)
-            weights = [
-                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
-            ]
-            if sum(weights) == 0:
-                weights = [Decimal(len(part.days())) for part in parts]
-            self._weights[key] = (parts, weights)
-        parts, weights = self._weights[key]
-        return parts, allocate(goal.target, weights, goal.metric.quantum)
-
-    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
-        """The part of the goal's target that falls in `period` (whole parts of `grain`)."""
-        if period.start <= goal.start and goal.end < period.end:
-            return goal.target
-        parts, targets = self.split(goal, grain)
-        return sum(
-            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
-            Decimal(0),
-        )
-
-
 def team_dashboard(
     org: Organization, team: Team, *, kind: str = "month", on: date | None = None
 ) -> TeamDashboard:
@@ -154,8 +122,7 @@ def team_dashboard(
         .values("date")[:1]
     )
     memberships = list(
-        Membership.objects.for_org(org)
-        .filter(team_id__in=scope, active=True, role=Membership.Role.MEMBER)
+        salespeople_in(org, scope)
         .select_related("user", "team")
         .annotate(latest_activity=Subquery(latest))
         .order_by("user__name", "user_id")
@@ -189,14 +156,7 @@ def team_dashboard(
     # Funnel stages and each member's bottleneck against the team median.
     ordered_types = list(types.values())
     member_stages = {uid: stages_of(ordered_types, per_user_type.get(uid, {})) for uid in user_ids}
-    medians: list[float | None] = []
-    for index in range(len(ordered_types)):
-        values = [
-            (stages[index].count if index == 0 else stages[index].conversion)
-            for stages in member_stages.values()
-        ]
-        present = sorted(v for v in values if v is not None)
-        medians.append(_median(present))
+    medians = team_medians(member_stages.values(), len(ordered_types))
     for uid, stages in member_stages.items():
         found = bottleneck(stages, medians)
         if found:
@@ -205,15 +165,7 @@ def team_dashboard(
     team_stages = stages_of(ordered_types, dict(totals))
 
     # Goals overlapping the period: the members' own and the team's, with stored progress.
-    goals = list(
-        Goal.objects.for_org(org)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .filter(
-            Q(scope=Goal.Scope.USER, user_id__in=user_ids) | Q(scope=Goal.Scope.TEAM, team=team)
-        )
-        .select_related("metric", "progress_row")
-        .order_by("start", "id")
-    )
+    goals = list(goals_of_period(org, period, user_ids=user_ids, team_ids=[team.pk]))
     for goal in goals:
         goal.organization = org  # progress_of reads the calendar from it: no join needed
     # One read of holidays and days off covering every goal and the alerts' last two weeks.
@@ -230,7 +182,7 @@ def team_dashboard(
             team_goals.append(line)
         else:
             rows[goal.user_id].goals.append(line)
-            ratio = _pace(line.progress)
+            ratio = line.progress.pace
             current = rows[goal.user_id].pace
             if ratio is not None and (current is None or ratio < current):
                 rows[goal.user_id].pace = ratio
@@ -264,17 +216,9 @@ def team_dashboard(
         .order_by("stage__order")
     )
 
-    # Weekly attainment of each of the team's own goals: the week's share of the target (split
-    # along working days as `goals.selectors.breakdown` does) and the week's stored actual.
-    stored = {
-        (row.goal_id, row.period_start): row.actual
-        for row in GoalPeriodActual.objects.filter(
-            goal__in=[line.goal for line in team_goals],
-            grain=GoalPeriodActual.Grain.WEEK,
-            period_start__gte=period.start,
-            period_start__lt=period.end,
-        )
-    }
+    # Weekly attainment of each of the team's own goals: the week's share of the target (the
+    # goals' own split along working days) and the week's stored actual.
+    stored = weekly_actuals([line.goal for line in team_goals], period)
     splitter = TargetSplitter(org, days_off)
     trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
     for line in team_goals:
@@ -303,19 +247,6 @@ def team_dashboard(
     )
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-
-
-def _pace(progress: Progress) -> float | None:
-    if progress.expected_to_date and progress.expected_to_date > 0:
-        return float(progress.actual / progress.expected_to_date)
-    return None
-
-
 def _alerts(
     org: Organization, members: list[MemberRow], today: date, days_off: set[date]
 ) -> list[Alert]:
@@ -331,10 +262,10 @@ def _alerts(
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
     )
     for member in members:
-        behind = [line for line in member.goals if line.progress.status in ("behind", "at_risk")]
+        behind = [line for line in member.goals if line.progress.status in LAGGING]
         # `pace` compares with the rounded expected-to-date; the goal's status decides.
-        if member.pace is not None and member.pace < 0.95 and behind:
-            paces = [(line, _pace(line.progress)) for line in behind]
+        if member.pace is not None and is_behind_pace(member.pace) and behind:
+            paces = [(line, line.progress.pace) for line in behind]
             words = "; ".join(
                 _("%(metric)s at %(pct)d%% of pace")
                 % {"metric": line.goal.metric.name.lower(), "pct": round(pace * 100)}
@@ -376,10 +307,7 @@ def _alerts(
 
 def manageable_teams(actor: Membership) -> list[Team]:
     """The teams whose dashboard the actor may open, by name: admins all, managers theirs."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name", "id")
-    if rules.is_org_admin(actor):
-        return list(teams)
-    return list(teams.filter(pk__in=rules.managed_team_ids(actor)))
+    return list(access.team_dashboards_visible_to(actor).order_by("name", "id"))
 
 
 @dataclass(frozen=True)
@@ -574,11 +502,7 @@ def member_dashboard(
     ]
 
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(scope=Goal.Scope.USER, user_id=subject.user_id)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .select_related("metric", "progress_row", "organization")
-        .order_by("start", "id")
+        goals_of_period(org, period, user_ids=[subject.user_id]).select_related("organization")
     )
     days_off = days_off_for(org, goals)
     lines = [GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals]
@@ -625,13 +549,7 @@ def _member_funnel(
             totals[row.type] += row.count
         member_stages = {subject.user_id: stages_of(types, dict(totals))}
     mine = member_stages.get(subject.user_id) or stages_of(types, {})
-    medians: list[float | None] = []
-    for index in range(len(types)):
-        values = [
-            (stages[index].count if index == 0 else stages[index].conversion)
-            for stages in member_stages.values()
-        ]
-        medians.append(_median(sorted(float(v) for v in values if v is not None)))
+    medians = team_medians(member_stages.values(), len(types))
     found = bottleneck(mine, medians)
     steps = [
         FunnelStep(
@@ -692,18 +610,14 @@ def org_overview(
     today = periods.today(org)
     every_team = list(Team.objects.for_org(org).order_by("name", "id"))
     parent_of = {t.pk: t.parent_id for t in every_team}
-    visible = (
-        {t.pk for t in every_team} if rules.is_org_admin(actor) else rules.managed_team_ids(actor)
-    )
+    visible = access.overview_team_ids(actor, parent_of)
     ordered = _tree_order(every_team, visible)
     team_ids = [team.pk for team, _depth in ordered]
 
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(start__lt=period.end, end__gte=period.start)
-        .filter(Q(scope=Goal.Scope.TEAM, team_id__in=team_ids) | Q(scope=Goal.Scope.ORG))
-        .select_related("metric", "progress_row", "organization", "parent")
-        .order_by("start", "id")
+        goals_of_period(org, period, team_ids=team_ids, company=True).select_related(
+            "organization", "parent"
+        )
     )
     days_off = days_off_for(org, goals)
     lines = {g.pk: GoalLine(g, progress_of(g, today=today, days_off=days_off)) for g in goals}
@@ -716,15 +630,7 @@ def org_overview(
     column_of_parent = {line.goal.pk: i for i, line in enumerate(company)}
     other_column = len(company)
 
-    people: dict[int, int] = defaultdict(int)
-    for head_count in (
-        Membership.objects.for_org(org)
-        .filter(active=True, role=Membership.Role.MEMBER, team__isnull=False)
-        .values("team_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        people[head_count["team_id"]] = head_count["n"]
+    people: dict[int, int] = defaultdict(int, salespeople_per_team(org))
     types = {
         t.key: t.name
         for t in activity_types(org).order_by(F("funnel_order").asc(nulls_last=True), "name")
@@ -816,17 +722,9 @@ def my_day_panel(org: Organization, membership: Membership, today: date) -> MyDa
     """Today's and this week's targets of the person's open goals with what is done so far
     (from the rollup), and their open deals whose next step is due."""
     goals = list(
-        Goal.objects.for_org(org)
-        .filter(
-            scope=Goal.Scope.USER,
-            user_id=membership.user_id,
-            start__lte=today,
-            end__gte=today,
-            closed_at=None,
+        open_goals_of_person(org, membership.user_id, today).prefetch_related(
+            "metric__activity_types"
         )
-        .select_related("metric", "organization")
-        .prefetch_related("metric__activity_types")
-        .order_by("end", "id")
     )
     week = periods.week_of(org, today)
     targets: list[TargetLine] = []

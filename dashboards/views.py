@@ -20,8 +20,8 @@ from rest_framework.exceptions import ValidationError
 
 from accounts import rules
 from accounts.models import Membership, Team
-from dashboards import charts, selectors
-from dashboards.api import parse_period
+from dashboards import access, charts, selectors
+from dashboards.periods import parse_period
 from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
@@ -44,7 +44,7 @@ def _render(request: HttpRequest, page: str, partial: str, context: dict[str, An
 def org_overview(request: Any) -> HttpResponse:
     """Teams side by side against their cascaded goals (admins: all; managers: theirs)."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_view_org_overview(me))
     kind, on = _period(request)
     overview = selectors.org_overview(org, me, kind=kind, on=on)
     context = {
@@ -62,7 +62,7 @@ def org_overview(request: Any) -> HttpResponse:
 def team_home(request: Any) -> HttpResponse:
     """Open the dashboard of the person's own team if they manage it, else their first."""
     me = request.membership
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_open_team_dashboards(me))
     teams = selectors.manageable_teams(me)
     if not teams:
         return render(request, "dashboards/no_team.html")
@@ -80,7 +80,7 @@ def team_dashboard(request: Any, team_id: int) -> HttpResponse:
     team totals, who needs attention, and the weekly, funnel and pipeline charts."""
     org, me = request.org, request.membership
     team = get_object_or_404(Team.objects.for_org(org), pk=team_id)
-    rules.require(rules.can_manage_team(me, team))
+    rules.require(access.can_view_team_dashboard(me, team))
     kind, on = _period(request)
     page = selectors.team_dashboard_page(org, me, team, kind=kind, on=on)
     context = {"page": page, "nav": page.nav, "charts": charts.team_charts(page.board)}
@@ -97,7 +97,7 @@ def member_dashboard(request: Any, user_id: int) -> HttpResponse:
     subject = get_object_or_404(
         Membership.objects.for_org(org).select_related("user", "team"), user_id=user_id
     )
-    rules.require(rules.can_view_member_numbers(me, subject))
+    rules.require(access.can_view_member_dashboard(me, subject))
     kind, on = _period(request)
     dashboard = selectors.member_dashboard(org, me, subject, kind=kind, on=on)
     context = {
@@ -105,7 +105,8 @@ def member_dashboard(request: Any, user_id: int) -> HttpResponse:
         "nav": dashboard.nav,
         "charts": charts.member_charts(dashboard),
         "is_self": subject.user_id == me.user_id,
-        "can_open_team": rules.can_manage_team(me, subject.team_id),
+        "can_open_team": subject.team is not None
+        and access.can_view_team_dashboard(me, subject.team),
     }
     return _render(
         request, "dashboards/member_dashboard.html", "dashboards/_member_dashboard.html", context

@@ -1,8 +1,8 @@
 """API for goals: metrics, goals with their progress, cascades, breakdowns, the cascade tree.
 
 Serializers only shape data; who may set, change or split a goal is decided in
-`goals.services` (the same calls the pages make), what a caller may read in
-`goals.selectors.goals_visible_to`. A goal the caller cannot see answers 404, one it may
+`goals.access` (asked by the services, the same calls the pages make), what a caller may
+read by `goals.access.goals_visible_to`. A goal the caller cannot see answers 404, one it may
 see but not change 403.
 """
 
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -24,8 +21,10 @@ from rest_framework.response import Response
 from accounts import rules
 from accounts.models import Team
 from activities.models import ActivityType
-from goals import selectors, services
+from goals import access, selectors, services
+from goals.filters import GoalFilter
 from goals.models import Goal, Metric
+from goals.status import GoalStatus
 from salesmgmt import periods
 from salesmgmt.api import (
     OrgScopedAPIMixin,
@@ -34,7 +33,6 @@ from salesmgmt.api import (
     OrgUserField,
     SupportedDateField,
 )
-from salesmgmt.forms import DateField
 from salesmgmt.schema import CONFLICT
 
 
@@ -57,7 +55,7 @@ class VisibleGoalField(serializers.PrimaryKeyRelatedField):
         membership = self.context.get("membership")
         if membership is None:
             return Goal.objects.none()
-        return selectors.goals_visible_to(membership)
+        return access.goals_visible_to(membership)
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -98,7 +96,7 @@ class MetricViewSet(
     @extend_schema(request=MetricSerializer, responses={201: MetricSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Asked before validating, so that a caller without the right learns nothing more.
-        rules.require(rules.is_org_admin(self.membership))
+        rules.require(access.can_define_metrics(self.membership))
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -127,7 +125,7 @@ class ProgressSerializer(serializers.Serializer):
     )
     projected = amount_field(help_text="The actual at the end of the period at the current pace.")
     needed_per_working_day = amount_field()
-    status = serializers.ChoiceField(choices=["ahead", "on_track", "behind", "at_risk", "done"])
+    status = serializers.ChoiceField(choices=GoalStatus.choices)
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -241,41 +239,6 @@ class TreeNodeSerializer(serializers.Serializer):
         return dict(GoalSerializer(node.goal, context=self.context).data)
 
 
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-class DateFilter(django_filters.DateFilter):
-    field_class = DateField
-
-
-class GoalFilter(django_filters.FilterSet):
-    scope = django_filters.ChoiceFilter(choices=Goal.Scope.choices)
-    team = IdFilter(field_name="team_id", help_text="Goals of this team.")
-    user = IdFilter(field_name="user_id", help_text="Goals of this person.")
-    metric = django_filters.CharFilter(field_name="metric__key", help_text="A metric key.")
-    start = DateFilter(
-        field_name="end", lookup_expr="gte", help_text="Goals overlapping [start, end]."
-    )
-    end = DateFilter(
-        field_name="start", lookup_expr="lte", help_text="Goals overlapping [start, end]."
-    )
-    parent = django_filters.CharFilter(
-        method="filter_parent",
-        validators=[RegexValidator(r"^([0-9]+|null)$", _("A goal id or “null”."))],
-        help_text="A goal id (its children), or `null` for goals that were not split from one.",
-    )
-
-    class Meta:
-        model = Goal
-        fields: list[str] = []
-
-    def filter_parent(self, queryset: QuerySet[Goal], name: str, value: str) -> QuerySet[Goal]:
-        if value == "null":
-            return queryset.filter(parent__isnull=True)
-        return queryset.filter(parent_id=int(value))
-
-
 class GoalViewSet(
     OrgScopedAPIMixin,
     mixins.ListModelMixin,
@@ -299,7 +262,7 @@ class GoalViewSet(
     def get_queryset(self) -> QuerySet[Goal]:
         if self.is_schema_generation:
             return Goal.objects.none()
-        return selectors.goals_visible_to(self.membership).select_related("organization")
+        return access.goals_visible_to(self.membership).select_related("organization")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -324,10 +287,7 @@ class GoalViewSet(
 
     def _require_edit(self, goal: Goal) -> None:
         # Refused before the body is validated; the service asks the same rule again.
-        actor = self.membership
-        rules.require(
-            services.can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user)
-        )
+        rules.require(access.can_edit_goal(self.membership, goal))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

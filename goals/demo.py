@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from accounts import rules
 from accounts.models import Membership, Organization, Team
 from goals import services
 from goals.models import Goal, Metric
@@ -18,7 +19,7 @@ def seed_demo_goals(*, org: Organization) -> None:
         return
     admin = (
         Membership.objects.for_org(org)
-        .filter(role=Membership.Role.ADMIN, active=True)
+        .filter(rules.ADMIN_SEATS, active=True)
         .select_related("organization", "user")
         .first()
     )
@@ -53,11 +54,7 @@ def seed_demo_goals(*, org: Organization) -> None:
     ):
         if Team.objects.for_org(org).filter(parent=team_goal.team).exists():
             continue  # a team with sub-teams: its goal covers them, its people have monthly ones
-        if (
-            Membership.objects.for_org(org)
-            .filter(team=team_goal.team, role=Membership.Role.MEMBER)
-            .exists()
-        ):
+        if Membership.objects.for_org(org).filter(rules.SALESPEOPLE, team=team_goal.team).exists():
             services.cascade_goal(actor=admin, goal=team_goal, to="members", strategy="last_period")
 
     # Revenue: a yearly company target split evenly over the top-level teams.
@@ -75,9 +72,7 @@ def seed_demo_goals(*, org: Organization) -> None:
     # This month's new visits for every team without sub-teams, cascaded to its people.
     month = periods.month_of(today)
     for team in Team.objects.for_org(org).filter(children=None):
-        members = Membership.objects.for_org(org).filter(
-            team=team, role=Membership.Role.MEMBER, active=True
-        )
+        members = Membership.objects.for_org(org).filter(rules.SALESPEOPLE, team=team, active=True)
         count = members.count()
         if not count:
             continue
@@ -95,7 +90,7 @@ def seed_demo_goals(*, org: Organization) -> None:
     # People who sit directly in a team with sub-teams get a monthly goal of their own.
     direct = (
         Membership.objects.for_org(org)
-        .filter(team__children__isnull=False, role=Membership.Role.MEMBER, active=True)
+        .filter(rules.SALESPEOPLE, team__children__isnull=False, active=True)
         .select_related("user")
         .distinct()
     )

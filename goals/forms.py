@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts import rules
 from accounts.models import Membership, Team, User
+from goals import access
 from goals.models import CascadeTemplate, Goal, Metric
 from goals.services import CASCADE_STRATEGIES
 from salesmgmt import periods
@@ -71,15 +71,10 @@ class GoalCreateForm(forms.Form):
         org = actor.organization
         self.org = org
         self.fields["metric"].queryset = Metric.objects.for_org(org)  # type: ignore[attr-defined]
-        teams = Team.objects.for_org(org).order_by("name")
-        people = User.objects.filter(
-            memberships__organization=org, memberships__active=True
-        ).order_by("name", "username")
-        if not rules.is_org_admin(actor):
-            # Managers set goals for the teams they lead and those teams' people only.
-            managed = rules.managed_team_ids(actor)
-            teams = teams.filter(pk__in=managed)
-            people = people.filter(memberships__team_id__in=managed).exclude(pk=actor.user_id)
+        # Managers set goals for the teams they lead and those teams' people only.
+        teams = access.teams_goals_settable_by(actor)
+        people = access.people_goals_settable_by(actor)
+        if not access.can_set_company_goals(actor):
             self.fields["scope"].choices = [  # type: ignore[attr-defined]
                 c for c in Goal.Scope.choices if c[0] != Goal.Scope.ORG
             ]

@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet
 
-from accounts import rules
-from accounts.models import Membership, Organization
+from accounts.models import Organization
 from goals.models import Goal, GoalPeriodActual, GoalProgress
 from goals.services import allocate, goal_scope
 from goals.sources import daily_values
+from goals.status import GoalStatus, status_of
 from salesmgmt import periods
-
-# Pace thresholds: actual over expected-to-date (along working days).
-AHEAD, ON_TRACK, BEHIND = Decimal("1.10"), Decimal("0.95"), Decimal("0.75")
-AT_RISK_STATUS = "at_risk"
-
-
-def goals_visible_to(actor: Membership) -> QuerySet[Goal]:
-    """Goals the actor may read: company goals, their own and their team's, what they manage."""
-    qs = Goal.objects.for_org(actor.organization_id).select_related(
-        "metric", "team", "user", "progress_row", "parent"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    own_teams: set[int] = set(managed)
-    if actor.team_id is not None:
-        own_teams.add(actor.team_id)
-    managed_people = (
-        Membership.objects.for_org(actor.organization_id)
-        .filter(team_id__in=managed)
-        .values("user_id")
-    )
-    return qs.filter(
-        Q(scope=Goal.Scope.ORG)
-        | Q(scope=Goal.Scope.TEAM, team_id__in=own_teams)
-        | Q(scope=Goal.Scope.USER, user_id=actor.user_id)
-        | Q(scope=Goal.Scope.USER, user_id__in=managed_people)
-    )
 
 
 @dataclass(frozen=True)
@@ -52,8 +25,15 @@ class Progress:
     expected_to_date: Decimal
     projected: Decimal
     needed_per_working_day: Decimal
-    status: str
+    status: GoalStatus
     result: str  # "", "reached" or "missed" once the goal is closed
+
+    @property
+    def pace(self) -> float | None:
+        """The actual over the (rounded) expected-to-date; None while nothing is due."""
+        if self.expected_to_date and self.expected_to_date > 0:
+            return float(self.actual / self.expected_to_date)
+        return None
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -78,22 +58,12 @@ def progress_of(goal: Goal, *, today: date, days_off: set[date] | None = None) -
     projected = actual * total / elapsed if elapsed else Decimal(0)
     needed = max(Decimal(0), target - actual) / left if left else max(Decimal(0), target - actual)
     attainment = float(actual / target) if target else 0.0
-    if actual >= target:
-        status = "done"
-    elif goal.closed_at or today > goal.end:
-        status = AT_RISK_STATUS
-    elif expected <= 0:
-        status = "on_track"
-    else:
-        ratio = actual / expected
-        if ratio >= AHEAD:
-            status = "ahead"
-        elif ratio >= ON_TRACK:
-            status = "on_track"
-        elif ratio >= BEHIND:
-            status = "behind"
-        else:
-            status = AT_RISK_STATUS
+    status = status_of(
+        actual=actual,
+        target=target,
+        expected=expected,
+        over=bool(goal.closed_at) or today > goal.end,
+    )
     return Progress(
         actual=_round(actual, places),
         attainment=round(attainment, 4),
@@ -103,6 +73,62 @@ def progress_of(goal: Goal, *, today: date, days_off: set[date] | None = None) -
         status=status,
         result=goal.result,
     )
+
+
+# --- goals of a period (what the dashboards compose) --------------------------------------
+
+
+def goals_of_period(
+    org: Organization,
+    period: periods.Period,
+    *,
+    user_ids: Iterable[int] | None = None,
+    team_ids: Iterable[int] | None = None,
+    company: bool = False,
+) -> QuerySet[Goal]:
+    """Goals whose dates meet `period`, by start: those of these people, of these teams
+    (not their sub-teams), and the company's own when `company`; with stored progress."""
+    whose = Q(pk__in=[])
+    if user_ids is not None:
+        whose |= Q(scope=Goal.Scope.USER, user_id__in=list(user_ids))
+    if team_ids is not None:
+        whose |= Q(scope=Goal.Scope.TEAM, team_id__in=list(team_ids))
+    if company:
+        whose |= Q(scope=Goal.Scope.ORG)
+    return (
+        Goal.objects.for_org(org)
+        .filter(start__lt=period.end, end__gte=period.start)
+        .filter(whose)
+        .select_related("metric", "progress_row")
+        .order_by("start", "id")
+    )
+
+
+def open_goals_of_person(org: Organization, user_id: int, day: date) -> QuerySet[Goal]:
+    """A person's own open goals whose dates contain `day`, the soonest ending first."""
+    return (
+        Goal.objects.for_org(org)
+        .filter(
+            scope=Goal.Scope.USER, user_id=user_id, start__lte=day, end__gte=day, closed_at=None
+        )
+        .select_related("metric", "organization")
+        .order_by("end", "id")
+    )
+
+
+def weekly_actuals(
+    goals: Iterable[Goal], period: periods.Period
+) -> dict[tuple[int, date], Decimal]:
+    """The stored actual of each goal's weeks starting in `period`: (goal id, week start)."""
+    return {
+        (row.goal_id, row.period_start): row.actual
+        for row in GoalPeriodActual.objects.filter(
+            goal__in=list(goals),
+            grain=GoalPeriodActual.Grain.WEEK,
+            period_start__gte=period.start,
+            period_start__lt=period.end,
+        )
+    }
 
 
 def days_off_for(org: Organization, goals: list[Goal]) -> set[date]:
@@ -122,24 +148,62 @@ class BreakdownRow:
     actual: Decimal
 
 
-def _split_target(
+class TargetSplitter:
+    """A goal's target split into `grain` parts (clipped to the goal) along working days,
+    summing exactly: the one split of a target over months, weeks or days (`breakdown`,
+    today's and this week's targets, the dashboards' weekly trend and activity targets).
+
+    The working-day weights depend only on the goal's dates, so goals of the same dates
+    (cascaded goals, one per person) count their days once.
+    """
+
+    def __init__(self, org: Organization, days_off: set[date]) -> None:
+        self.org = org
+        self.days_off = days_off
+        self._weights: dict[tuple[date, date, str], tuple[list[periods.Period], list[Decimal]]] = {}
+
+    def split(self, goal: Goal, grain: str) -> tuple[list[periods.Period], list[Decimal]]:
+        """The goal's periods of `grain` and each one's share of the target (exact sum)."""
+        key = (goal.start, goal.end, grain)
+        if key not in self._weights:
+            whole = periods.Period(goal.start, goal.end + timedelta(days=1))
+            parts = periods.split(self.org, whole, grain)
+            weights = [
+                Decimal(len(periods.working_days(self.org, part, self.days_off))) for part in parts
+            ]
+            if sum(weights) == 0:
+                weights = [Decimal(len(part.days())) for part in parts]
+            self._weights[key] = (parts, weights)
+        parts, weights = self._weights[key]
+        return parts, allocate(goal.target, weights, goal.metric.quantum)
+
+    def share(self, goal: Goal, period: periods.Period, grain: str) -> Decimal:
+        """The part of the goal's target that falls in `period` (whole parts of `grain`)."""
+        if period.start <= goal.start and goal.end < period.end:
+            return goal.target
+        parts, targets = self.split(goal, grain)
+        return sum(
+            (target for part, target in zip(parts, targets, strict=True) if part.start in period),
+            Decimal(0),
+        )
+
+
+def split_target(
     goal: Goal, grain: str, days_off: set[date] | None = None
 ) -> tuple[list[periods.Period], list[Decimal]]:
-    """The goal's periods of `grain` and each one's share of the target (exact sum)."""
+    """The goal's periods of `grain` and each one's share of the target (exact sum); reads
+    the organisation's days off unless given."""
     org = goal.organization
-    period = periods.Period(goal.start, goal.end + timedelta(days=1))
-    parts = periods.split(org, period, grain)
     if days_off is None:
-        days_off = periods.org_days_off(org, period)
-    weights = [Decimal(len(periods.working_days(org, part, days_off))) for part in parts]
-    if sum(weights) == 0:
-        weights = [Decimal(len(part.days())) for part in parts]
-    return parts, allocate(goal.target, weights, goal.metric.quantum)
+        days_off = periods.org_days_off(
+            org, periods.Period(goal.start, goal.end + timedelta(days=1))
+        )
+    return TargetSplitter(org, days_off).split(goal, grain)
 
 
 def breakdown(goal: Goal, grain: str) -> list[BreakdownRow]:
     """The goal's target spread over months, weeks or days along working days (exact sum)."""
-    parts, targets = _split_target(goal, grain)
+    parts, targets = split_target(goal, grain)
     values = daily_values(goal.metric, goal_scope(goal), goal.start, goal.end)
     actual_by_part: dict[int, Decimal] = defaultdict(Decimal)
     for day, value in values.items():
@@ -158,7 +222,7 @@ def target_for_day(goal: Goal, day: date, *, days_off: set[date] | None = None) 
 
     Lists pass `days_off` (from `days_off_for`) so that each goal costs no query.
     """
-    for part, target in zip(*_split_target(goal, "day", days_off), strict=True):
+    for part, target in zip(*split_target(goal, "day", days_off), strict=True):
         if part.start == day:
             return target
     return Decimal(0)
@@ -166,7 +230,7 @@ def target_for_day(goal: Goal, day: date, *, days_off: set[date] | None = None) 
 
 def target_for_week(goal: Goal, day: date, *, days_off: set[date] | None = None) -> Decimal:
     """This week's share of the goal (the week containing `day`, clipped to the goal)."""
-    for part, target in zip(*_split_target(goal, "week", days_off), strict=True):
+    for part, target in zip(*split_target(goal, "week", days_off), strict=True):
         if day in part:
             return target
     return Decimal(0)

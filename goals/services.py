@@ -23,6 +23,7 @@ from accounts.audit import record_event
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
 from activities.models import ActivityType
+from goals import access
 from goals.models import (
     CascadeTemplate,
     Goal,
@@ -87,7 +88,7 @@ def create_metric(
     activity_types: Sequence[ActivityType] = (),
 ) -> Metric:
     """Define a metric (admins only); activity metrics name the types they count."""
-    rules.require(rules.is_org_admin(actor))
+    rules.require(access.can_define_metrics(actor))
     org_id = actor.organization_id
     if source not in Metric.Source.values:
         raise DomainError(_("Unknown source."), field="source")
@@ -123,20 +124,6 @@ def goal_scope(goal: Goal) -> Scope:
             team_ids=team_and_descendant_ids(goal.organization, goal.team_id),
         )
     return Scope(org_id=goal.organization_id)
-
-
-def can_edit_goal(actor: Membership, *, scope: str, team: Team | None, user: User | None) -> bool:
-    """Admins set any goal; managers set goals of teams they lead and of those teams' people."""
-    if rules.is_org_admin(actor):
-        return True
-    if not rules.is_manager_or_admin(actor):
-        return False
-    if scope == Goal.Scope.TEAM and team is not None:
-        return rules.can_manage_team(actor, team)
-    if scope == Goal.Scope.USER and user is not None:
-        subject = Membership.objects.for_org(actor.organization_id).filter(user=user).first()
-        return subject is not None and rules.can_manage_member(actor, subject)
-    return False
 
 
 def _quantize(value: Any, metric: Metric, field: str = "target") -> Decimal:
@@ -260,7 +247,7 @@ def create_goal(
     team, user = _validate_goal(
         org, metric=metric, scope=scope, team=team, user=user, start=start, end=end, parent=parent
     )
-    rules.require(can_edit_goal(actor, scope=scope, team=team, user=user))
+    rules.require(access.can_set_goal(actor, scope=scope, team=team, user=user))
     goal = Goal.objects.create(
         organization=org,
         title=(title or "").strip()[:200],
@@ -293,7 +280,7 @@ def update_goal(
     """Change a goal's title, target or period; a stale `version` answers 409 (R10)."""
     org = actor.organization
     goal = Goal.objects.for_org(org).select_for_update().get(pk=goal.pk)
-    rules.require(can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user))
+    rules.require(access.can_edit_goal(actor, goal))
     if version is not None and version != goal.version:
         raise Conflict(_("Someone changed this goal meanwhile. Reload and try again."))
     allowed = {"title", "target", "start", "end"}
@@ -340,7 +327,7 @@ def update_goal(
 def delete_goal(*, actor: Membership, goal: Goal) -> None:
     """Delete a goal and its cascaded children."""
     goal = Goal.objects.for_org(actor.organization).select_for_update().get(pk=goal.pk)
-    rules.require(can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user))
+    rules.require(access.can_edit_goal(actor, goal))
     _audit_goal(
         "goal_deleted",
         actor,
@@ -395,7 +382,7 @@ def cascade_children(goal: Goal, to: str) -> list[Team] | list[Membership]:
             raise DomainError(_("Only a team goal can be split over its members."), field="to")
         return list(
             Membership.objects.for_org(org)
-            .filter(team_id=goal.team_id, active=True, role=Membership.Role.MEMBER)
+            .filter(rules.SALESPEOPLE, team_id=goal.team_id, active=True)
             .select_related("user")
             .order_by("user__name", "user_id")
         )
@@ -444,7 +431,7 @@ def cascade_goal(
         .select_related("metric", "team")
         .get(pk=goal.pk)
     )
-    rules.require(can_edit_goal(actor, scope=goal.scope, team=goal.team, user=goal.user))
+    rules.require(access.can_edit_goal(actor, goal))
     if strategy not in CASCADE_STRATEGIES:
         raise DomainError(_("Strategy must be even, weights or last_period."), field="strategy")
     if goal.children.exists():
@@ -516,7 +503,7 @@ def save_cascade_template(
     *, actor: Membership, goal: Goal, name: str, to: str, strategy: str
 ) -> CascadeTemplate:
     """Remember how a goal was split (weights from its children) to reuse next period."""
-    rules.require(rules.is_org_admin(actor))
+    rules.require(access.can_manage_cascade_templates(actor))
     goal = Goal.objects.for_org(actor.organization).get(pk=goal.pk)
     name = (name or "").strip()
     if not name:
@@ -548,7 +535,7 @@ def save_cascade_template(
 @transaction.atomic
 def apply_cascade_template(*, actor: Membership, template: CascadeTemplate, on: date) -> Goal:
     """Create the template's goal for the `period_kind` period containing `on`, then split it."""
-    rules.require(rules.is_org_admin(actor))
+    rules.require(access.can_manage_cascade_templates(actor))
     period = periods.period_of(actor.organization, template.period_kind, on)
     already = Goal.objects.for_org(actor.organization).filter(
         metric=template.metric,

@@ -14,14 +14,14 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
 from accounts import services as accounts_services
-from accounts.models import DayOff, Membership, Team
-from goals import selectors, services
+from accounts.models import DayOff, Membership
+from goals import access, selectors, services
 from goals.forms import (
     CascadeForm,
     DayOffForm,
@@ -36,27 +36,13 @@ from goals.forms import (
 )
 from goals.models import CascadeTemplate, Goal, ManualEntry, Metric
 from goals.panels import goal_panels
+from goals.status import badge_of, label_of
 from salesmgmt import periods
 from salesmgmt.errors import Conflict, DomainError, add_domain_error_to_form
 from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
 
 RECENT_CHECKINS = 10
-
-STATUS_LABELS = {
-    "ahead": gettext_lazy("Ahead"),
-    "on_track": gettext_lazy("On track"),
-    "behind": gettext_lazy("Behind"),
-    "at_risk": gettext_lazy("At risk"),
-    "done": gettext_lazy("Done"),
-}
-STATUS_BADGES = {
-    "ahead": "text-bg-success",
-    "on_track": "text-bg-primary",
-    "behind": "text-bg-warning",
-    "at_risk": "text-bg-danger",
-    "done": "text-bg-success",
-}
 
 
 @dataclass(frozen=True)
@@ -87,11 +73,11 @@ class GoalCard:
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS.get(self.progress.status, self.progress.status))
+        return label_of(self.progress.status)
 
     @property
     def status_badge(self) -> str:
-        return STATUS_BADGES.get(self.progress.status, "text-bg-secondary")
+        return badge_of(self.progress.status)
 
 
 def _cards(
@@ -115,13 +101,9 @@ def _cards(
 def _visible_goal(request: Any, goal_id: int) -> Goal:
     """A goal the caller may read; anything else (other org, not theirs) is a 404."""
     return get_object_or_404(
-        selectors.goals_visible_to(request.membership).select_related("organization"),
+        access.goals_visible_to(request.membership).select_related("organization"),
         pk=goal_id,
     )
-
-
-def _can_edit(me: Membership, goal: Goal) -> bool:
-    return services.can_edit_goal(me, scope=goal.scope, team=goal.team, user=goal.user)
 
 
 # --- my goals / team goals ------------------------------------------------------------------
@@ -134,7 +116,7 @@ def my_goals(request: Any) -> HttpResponse:
     org, me = request.org, request.membership
     today = periods.today(org)
     goals = list(
-        selectors.goals_visible_to(me)
+        access.goals_visible_to(me)
         .filter(closed_at=None, end__gte=today)
         .filter(
             Q(scope=Goal.Scope.ORG)
@@ -153,7 +135,7 @@ def my_goals(request: Any) -> HttpResponse:
         "org_cards": [c for c in cards if c.goal.scope == Goal.Scope.ORG],
         "days_left": periods.working_day_count(org, month, today).left,
         "month": month,
-        "can_set_goals": rules.is_manager_or_admin(me),
+        "can_set_goals": access.can_set_goals(me),
     }
     return render(request, "goals/my_goals.html", context)
 
@@ -163,10 +145,8 @@ def my_goals(request: Any) -> HttpResponse:
 def team_goals(request: Any) -> HttpResponse:
     """A manager's team: the team's and its members' goals of the current period."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
-    teams = Team.objects.for_org(org).order_by("name")
-    if not rules.is_org_admin(me):
-        teams = teams.filter(pk__in=rules.managed_team_ids(me))
+    rules.require(access.can_set_goals(me))
+    teams = access.teams_goals_settable_by(me)
     picked = TeamPickForm(request.GET or None, teams=teams)
     team = (picked.cleaned_data["team"] if picked.is_valid() else None) or teams.first()
     today = periods.today(org)
@@ -175,7 +155,7 @@ def team_goals(request: Any) -> HttpResponse:
     if team is not None:
         people = Membership.objects.for_org(org).filter(team=team, active=True).values("user_id")
         goals = list(
-            selectors.goals_visible_to(me)
+            access.goals_visible_to(me)
             .filter(start__lte=today, end__gte=today)
             .filter(
                 Q(scope=Goal.Scope.TEAM, team=team) | Q(scope=Goal.Scope.USER, user_id__in=people)
@@ -216,7 +196,7 @@ def goal_detail(request: Any, goal_id: int) -> HttpResponse:
     """A goal: progress, monthly/weekly breakdown, weekly chart; editors change it here."""
     org, me = request.org, request.membership
     goal = _visible_goal(request, goal_id)
-    can_edit = _can_edit(me, goal)
+    can_edit = access.can_edit_goal(me, goal)
     form = GoalEditForm(request.POST or None, initial=GoalEditForm.initial_for(goal))
     status = 200
     if request.method == "POST":
@@ -253,7 +233,7 @@ def goal_detail(request: Any, goal_id: int) -> HttpResponse:
     children = _cards(
         org,
         list(
-            selectors.goals_visible_to(me)
+            access.goals_visible_to(me)
             .filter(parent=goal)
             .select_related("organization")
             .order_by("id")
@@ -269,7 +249,7 @@ def goal_detail(request: Any, goal_id: int) -> HttpResponse:
         "chart": _chart_data(goal),
         "form": form,
         "can_edit": can_edit,
-        "can_cascade": can_edit and rules.is_manager_or_admin(me),
+        "can_cascade": can_edit and access.can_set_goals(me),
         "today": today,
         **goal_panels.build(me, goal),
     }
@@ -291,7 +271,7 @@ def goal_delete(request: Any, goal_id: int) -> HttpResponse:
 def goal_create(request: Any) -> HttpResponse:
     """Set a goal (admins anywhere; managers for their teams and people)."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_set_goals(me))
     form = GoalCreateForm(request.POST or None, actor=me)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -360,17 +340,15 @@ def _tree_context(
     nodes = selectors.cascade_tree(root)
     for node in nodes:
         node.goal.organization = org  # same org (for_org); spares a query per node
-    if not rules.is_org_admin(me):
+    if not access.sees_every_goal(me):
         ids = [n.goal.pk for n in nodes]
-        visible = set(
-            selectors.goals_visible_to(me).filter(pk__in=ids).values_list("pk", flat=True)
-        )
+        visible = set(access.goals_visible_to(me).filter(pk__in=ids).values_list("pk", flat=True))
         nodes = [n for n in nodes if n.goal.pk in visible]
     today = periods.today(org)
     cards = _cards(org, [n.goal for n in nodes], today)
     rows = []
     for node, card in zip(nodes, cards, strict=True):
-        editable = node.depth > 0 and _can_edit(me, node.goal)
+        editable = node.depth > 0 and access.can_edit_goal(me, node.goal)
         row_form = None
         if editable:
             if failed is not None and failed.pk == node.goal.pk and form is not None:
@@ -416,7 +394,7 @@ def _cascade_page(
     **tree: Any,
 ) -> HttpResponse:
     me = request.membership
-    can_edit_root = _can_edit(me, root)
+    can_edit_root = access.can_edit_goal(me, root)
     has_children = root.children.exists()
     if split_form is None and can_edit_root and not has_children:
         split_form = CascadeForm(candidates=_split_candidates(root))
@@ -424,7 +402,9 @@ def _cascade_page(
         **_tree_context(request, root, **tree),
         "split_form": split_form if can_edit_root and not has_children else None,
         "template_form": template_form
-        or (TemplateSaveForm() if rules.is_org_admin(me) and has_children else None),
+        or (
+            TemplateSaveForm() if access.can_manage_cascade_templates(me) and has_children else None
+        ),
     }
     return render(request, "goals/goal_cascade.html", context, status=status)
 
@@ -435,10 +415,10 @@ def goal_cascade(request: Any, goal_id: int) -> HttpResponse:
     """The goal tree with targets, allocation gaps and progress; POST splits a leaf goal."""
     me = request.membership
     goal = _visible_goal(request, goal_id)
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_set_goals(me))
     if request.method == "GET":
         return _cascade_page(request, goal)
-    rules.require(_can_edit(me, goal))
+    rules.require(access.can_edit_goal(me, goal))
     form = CascadeForm(request.POST, candidates=_split_candidates(goal))
     if form.is_valid():
         try:
@@ -463,12 +443,12 @@ def goal_target_edit(request: Any, goal_id: int) -> HttpResponse:
     """Inline edit of one node's target; answers the refreshed tree (409 when stale)."""
     org, me = request.org, request.membership
     goal = _visible_goal(request, goal_id)
-    rules.require(_can_edit(me, goal))
+    rules.require(access.can_edit_goal(me, goal))
     form = TargetEditForm(request.POST, auto_id=False)
     root_id = str(form.data.get("root", ""))
     root = None
     if root_id.isdigit():
-        root = selectors.goals_visible_to(me).filter(pk=int(root_id)).first()
+        root = access.goals_visible_to(me).filter(pk=int(root_id)).first()
     root = root or goal
     status, conflict = 422, None
     if form.is_valid():
@@ -507,7 +487,7 @@ def goal_save_template(request: Any, goal_id: int) -> HttpResponse:
     """Save a split goal as a cascade template for the next period (admins only)."""
     org, me = request.org, request.membership
     goal = _visible_goal(request, goal_id)
-    rules.require(rules.is_org_admin(me))
+    rules.require(access.can_manage_cascade_templates(me))
     form = TemplateSaveForm(request.POST)
     if form.is_valid():
         first_child = goal.children.order_by("id").first()
@@ -539,7 +519,7 @@ class TemplateRow:
 def cascade_templates(request: Any) -> HttpResponse:
     """Saved cascades (admins): apply one to the period containing a date in one action."""
     org, me = request.org, request.membership
-    rules.require(rules.is_org_admin(me))
+    rules.require(access.can_manage_cascade_templates(me))
     templates = CascadeTemplate.objects.for_org(org).select_related("metric", "team")
     failed: TemplateApplyForm | None = None
     if request.method == "POST":
@@ -600,7 +580,7 @@ def _public_holidays(org: Any, year: periods.Period, own: set[date]) -> list[Hol
 def days_off(request: Any) -> HttpResponse:
     """This fiscal year's public holidays and the organisation's own days off (admins edit)."""
     org, me = request.org, request.membership
-    can_edit = rules.is_org_admin(me)
+    can_edit = rules.can_edit_days_off(me)
     form = DayOffForm(request.POST or None)
     if request.method == "POST":
         rules.require(can_edit)

@@ -13,8 +13,8 @@ from activities.models import Activity
 from activities.selectors import activities_visible_to
 from deals.models import Deal, Stage
 from deals.selectors import deals_visible_to
+from goals.access import goals_visible_to
 from goals.models import Goal
-from goals.selectors import goals_visible_to
 from messaging import access
 from messaging.models import (
     BODY_MAX,

@@ -32,8 +32,9 @@ from accounts.models import Membership, User
 from activities import selectors as activity_selectors
 from deals.models import Deal, StageChange
 from deals.selectors import deals_visible_to
+from goals.access import goals_visible_to
 from goals.models import Goal, Metric
-from goals.selectors import days_off_for, goals_visible_to, target_for_day
+from goals.selectors import days_off_for, target_for_day
 from goals.sources import Scope, daily_values
 from messaging import access
 from messaging.filters import PostFilter

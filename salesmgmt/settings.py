@@ -309,7 +309,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES",
         "ImportJobStatusEnum": "salesmgmt.imports.JobStatus",
-        "GoalStatusEnum": ["ahead", "on_track", "behind", "at_risk", "done"],
+        "GoalStatusEnum": "goals.status.GoalStatus",
         "PostKindEnum": "messaging.models.Post.Kind",
         "NotificationKindEnum": "messaging.models.Notification.Kind",
     },

@@ -24,6 +24,9 @@ from accounts.models import Membership, Organization, Team, User
 from accounts.rules import must_use_mfa
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TeamFactory
 
+# The access tests' actors (sub_team_member, deactivated, everyone): tests/access_cast.py.
+pytest_plugins = ["tests.access_cast"]
+
 
 def _require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")

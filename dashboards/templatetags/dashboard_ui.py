@@ -9,22 +9,10 @@ from django import template
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from goals import status as goal_status
+
 register = template.Library()
 
-STATUS_LABELS = {
-    "ahead": _("Ahead"),
-    "on_track": _("On track"),
-    "behind": _("Behind"),
-    "at_risk": _("At risk"),
-    "done": _("Done"),
-}
-STATUS_BADGES = {
-    "ahead": "text-bg-success",
-    "on_track": "text-bg-primary",
-    "behind": "text-bg-warning",
-    "at_risk": "text-bg-danger",
-    "done": "text-bg-success",
-}
 ALERT_LABELS = {
     "behind_pace": _("Behind pace"),
     "no_activity": _("No activity"),
@@ -40,12 +28,12 @@ PERIOD_LABELS = {"week": _("Week"), "month": _("Month"), "quarter": _("Quarter")
 
 @register.filter
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    return goal_status.label_of(status)
 
 
 @register.filter
 def status_badge(status: str) -> str:
-    return STATUS_BADGES.get(status, "text-bg-secondary")
+    return goal_status.badge_of(status)
 
 
 @register.filter
