@@ -35,7 +35,7 @@ from accounts import rules
 from accounts.audit import record_event
 from accounts.imports import submit_import
 from accounts.models import Membership, Team, User
-from activities import csv_export, selectors, services
+from activities import access, csv_export, selectors, services
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt import periods
 from salesmgmt.api import (
@@ -205,7 +205,7 @@ class ActivityTypeViewSet(
 
     @extend_schema(request=ActivityTypeSerializer, responses={201: ActivityTypeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rules.require(rules.can_manage_activity_types(self.membership))
+        rules.require(access.can_manage_activity_types(self.membership))
         data = ActivityTypeSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         activity_type = services.create_activity_type(actor=self.membership, **data.validated_data)
@@ -214,7 +214,7 @@ class ActivityTypeViewSet(
     @extend_schema(request=ActivityTypeUpdateSerializer, responses=ActivityTypeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         activity_type = self.get_object()
-        rules.require(rules.can_manage_activity_types(self.membership))
+        rules.require(access.can_manage_activity_types(self.membership))
         data = ActivityTypeUpdateSerializer(
             activity_type, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -367,7 +367,7 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     def get_queryset(self) -> QuerySet[Activity]:
         if self.is_schema_generation:
             return Activity.objects.none()
-        return selectors.activities_visible_to(self.membership)
+        return access.activities_visible_to(self.membership)
 
     def filtered_queryset(self) -> QuerySet[Activity]:
         """The visible activities narrowed by the query parameters (400 on bad values)."""
@@ -394,7 +394,7 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
         if user is None or user.pk == self.membership.user_id:
             return None
         subject = Membership.objects.for_org(self.org).filter(user=user, active=True).first()
-        if subject is None or not rules.can_log_for(self.membership, subject):
+        if subject is None or not access.can_log_for(self.membership, subject):
             raise serializers.ValidationError(
                 {"user": [_("You may not log activities for this member.")]}
             )
@@ -421,8 +421,8 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         activity = self.get_object()
         rules.require(
-            rules.can_edit_activity(self.membership, activity)
-            or rules.can_annotate_activity(self.membership, activity)
+            access.can_edit_activity(self.membership, activity)
+            or access.can_annotate_activity(self.membership, activity)
         )
         data = ActivityWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
@@ -579,7 +579,7 @@ class ActivityStatsView(OrgScopedAPIMixin, APIView):
             rules.require(rules.can_view_team_numbers(self.membership, team.pk))
             team_ids = selectors.team_scope(self.org, team)
         else:
-            rules.require(bool(rules.is_manager_or_admin(self.membership)))
+            rules.require(access.can_view_org_activity_numbers(self.membership))
         rows = selectors.activity_counts(
             self.org,
             start=query["from"],
@@ -650,6 +650,6 @@ class ActivityFunnelView(OrgScopedAPIMixin, APIView):
         team = Team.objects.for_org(self.org).filter(pk=query["team"]).first()
         if team is None:
             raise exceptions.NotFound()
-        rules.require(rules.can_manage_team(self.membership, team.pk))
+        rules.require(access.can_view_funnel(self.membership, team.pk))
         report = selectors.funnel_for_team(self.org, team, start=query["from"], end=query["to"])
         return Response(ActivityFunnelSerializer(report).data)

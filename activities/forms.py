@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import eligible_managers
-from activities import selectors
+from activities import access, selectors
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt.forms import CSVUploadForm, DateField, OrgDateTimeField
 
@@ -156,7 +156,7 @@ class ActivityForm(_ActivityFieldsForm):
         self.fields["accompanied_by"].queryset = _companions(  # type: ignore[attr-defined]
             org, exclude=activity.user_id, keep=activity.accompanied_by_id
         )
-        if rules.is_org_admin(actor):
+        if access.can_log_for_others(actor):
             self.fields["user"].queryset = (  # type: ignore[attr-defined]
                 User.objects.filter(
                     Q(memberships__organization=org, memberships__active=True)
@@ -167,7 +167,7 @@ class ActivityForm(_ActivityFieldsForm):
             )
         else:
             del self.fields["user"]
-        if not rules.can_annotate_activity(actor, activity):
+        if not access.can_annotate_activity(actor, activity):
             del self.fields["observation"]
             del self.fields["follow_up"]
 

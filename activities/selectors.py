@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -46,19 +46,6 @@ def freshness(org: Organization) -> Freshness:
     state = RollupState.objects.filter(organization=org).first()
     pending = DirtyBucket.objects.filter(organization=org).count()
     return Freshness(as_of=state.applied_through if state else None, pending=pending)
-
-
-def activities_visible_to(actor: Membership) -> QuerySet[Activity]:
-    """The activity log rows the actor may see (own, accompanied, managed teams; admins all)."""
-    qs = Activity.objects.for_org(actor.organization_id).select_related(
-        "user", "team", "type", "accompanied_by"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    return qs.filter(
-        Q(user_id=actor.user_id) | Q(accompanied_by_id=actor.user_id) | Q(team_id__in=managed)
-    )
 
 
 # --- stats/activity -----------------------------------------------------------------------
@@ -178,8 +165,10 @@ def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) ->
     per_user: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_user[row["user_id"]][row["type__key"]] = row["total"]
-    current = Membership.objects.for_org(org).filter(
-        team_id__in=scope, active=True, role=Membership.Role.MEMBER
+    current = (
+        Membership.objects.for_org(org)
+        .filter(team_id__in=scope, active=True)
+        .filter(rules.SELLER_MEMBERSHIPS)
     )
     user_ids = set(per_user) | set(current.values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}

@@ -29,8 +29,9 @@ from activities.selectors import (
     funnel_types,
     stages_of,
 )
+from deals.access import deals_visible_to
 from deals.models import Deal, Stage
-from deals.selectors import deals_visible_to, with_staleness
+from deals.selectors import with_staleness
 from goals.models import Goal, GoalPeriodActual, Metric
 from goals.selectors import (
     Progress,

@@ -37,8 +37,8 @@ from rest_framework.views import APIView
 from accounts import rules
 from accounts.audit import record_event
 from accounts.imports import submit_import
-from accounts.models import Membership, Organization, Team, User
-from deals import csv_io, selectors, services
+from accounts.models import Organization, Team, User
+from deals import access, csv_io, selectors, services
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
 from salesmgmt.api import (
@@ -117,7 +117,7 @@ class CustomerViewSet(
     def get_queryset(self) -> QuerySet[Customer]:
         if self.is_schema_generation:
             return Customer.objects.none()
-        customers = Customer.objects.for_org(self.org).prefetch_related("contacts")
+        customers = access.customers_visible_to(self.membership).prefetch_related("contacts")
         search = self.request.query_params.get("q", "").strip()[:200]
         if search:
             customers = customers.filter(Q(name__icontains=search) | Q(industry__icontains=search))
@@ -196,7 +196,7 @@ class StageViewSet(
     @extend_schema(request=StageSerializer, responses={201: StageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Asked before validating, so that a caller without the right learns nothing more.
-        rules.require(rules.can_configure_pipeline(self.membership))
+        rules.require(access.can_configure_pipeline(self.membership))
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         stage = services.save_stage(actor=self.membership, **data.validated_data)
@@ -205,7 +205,7 @@ class StageViewSet(
     @extend_schema(request=StageSerializer, responses=StageSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         stage = self.get_object()
-        rules.require(rules.can_configure_pipeline(self.membership))
+        rules.require(access.can_configure_pipeline(self.membership))
         data = self.get_serializer(stage, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -504,7 +504,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Deal]:
         if self.is_schema_generation:
             return Deal.objects.none()
-        visible = selectors.deals_visible_to(self.membership)
+        visible = access.deals_visible_to(self.membership)
         return _with_rows(selectors.with_staleness(visible, self.org)).order_by(
             "-updated_at", "-id"
         )
@@ -516,7 +516,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         )
         params.is_valid(raise_exception=True)
         values = params.validated_data
-        visible = selectors.deals_visible_to(self.membership)
+        visible = access.deals_visible_to(self.membership)
         deals = selectors.filter_deals(
             visible,
             self.org,
@@ -554,7 +554,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     @extend_schema(request=DealWriteSerializer, responses=DealSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
-        rules.require(rules.can_edit_deal(self.membership, deal))
+        rules.require(access.can_edit_deal(self.membership, deal))
         data = DealWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -634,7 +634,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def forecast(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
-        rules.require(rules.can_adjust_forecast(self.membership, deal))
+        rules.require(access.can_adjust_forecast(self.membership, deal))
         data = ForecastCallSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -742,14 +742,6 @@ def _team_of(org: Organization, params: Mapping[str, Any]) -> Team | None:
     return team
 
 
-def _require_team_numbers(actor: Membership, team: Team | None) -> None:
-    """Team totals: its members, its managers, admins; the whole organisation: managers+."""
-    if team is None:
-        rules.require(bool(rules.is_manager_or_admin(actor)))
-    else:
-        rules.require(rules.can_view_team_numbers(actor, team.pk))
-
-
 TEAM_PARAMETER = OpenApiParameter(
     "team", OpenApiTypes.INT, description="A team (its sub-teams included); default everyone."
 )
@@ -787,10 +779,7 @@ class PipelineView(OrgScopedAPIMixin, APIView):
     @extend_schema(parameters=[TEAM_PARAMETER], responses=PipelineSerializer)
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        if team is None:
-            rules.require(bool(rules.is_org_admin(self.membership)))
-        else:
-            rules.require(rules.can_manage_team(self.membership, team))
+        rules.require(access.can_view_pipeline(self.membership, team))
         return Response(PipelineSerializer(selectors.pipeline(self.org, team=team)).data)
 
 
@@ -827,7 +816,10 @@ class ForecastSerializer(serializers.Serializer):
 
 
 class ForecastView(OrgScopedAPIMixin, APIView):
-    """The quarter's forecast: closed, commit, best case and pipeline against the quota."""
+    """The quarter's forecast: closed, commit, best case and pipeline against the quota.
+
+    A team's: its members, its managers and admins; the whole organisation's: admins.
+    """
 
     @extend_schema(
         parameters=[
@@ -839,7 +831,7 @@ class ForecastView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        _require_team_numbers(self.membership, team)
+        rules.require(access.can_view_forecast(self.membership, team))
         query = ForecastQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         result = selectors.forecast(self.org, team=team, on=query.validated_data.get("date"))
@@ -867,7 +859,10 @@ class DealStatsQuerySerializer(TeamQuerySerializer):
 
 
 class DealStatsView(OrgScopedAPIMixin, APIView):
-    """Win rate, average cycle, days in each stage, and this quarter weighted by close month."""
+    """Win rate, average cycle, days in each stage, and this quarter weighted by close month.
+
+    Read like the forecast: a team's by its members, managers and admins; everyone's by admins.
+    """
 
     @extend_schema(
         parameters=[
@@ -878,7 +873,7 @@ class DealStatsView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        _require_team_numbers(self.membership, team)
+        rules.require(access.can_view_forecast(self.membership, team))
         query = DealStatsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         stats = selectors.win_stats(self.org, team=team, since=query.validated_data.get("since"))

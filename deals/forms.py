@@ -12,9 +12,8 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from accounts import rules
 from accounts.models import Membership, Team, User
-from deals import selectors
+from deals import access, selectors
 from deals.models import Customer, Deal, Stage
 from salesmgmt import periods
 from salesmgmt.forms import CSVUploadForm, DateField
@@ -61,24 +60,6 @@ def active_people(org_id: int) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids).order_by("name", "username")
 
 
-def assignable_owners(actor: Membership) -> QuerySet[User]:
-    """Whom the actor may give a deal to: admins anyone, managers their people, all themselves."""
-    people = Membership.objects.for_org(actor.organization_id).filter(active=True)
-    if not rules.is_org_admin(actor):
-        people = people.filter(
-            Q(user_id=actor.user_id) | Q(team_id__in=rules.managed_team_ids(actor))
-        )
-    return User.objects.filter(pk__in=people.values("user_id")).order_by("name", "username")
-
-
-def visible_teams(actor: Membership) -> QuerySet[Team]:
-    """Teams whose deals the actor may filter by: admins all, managers the ones they lead."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name")
-    if rules.is_org_admin(actor):
-        return teams
-    return teams.filter(pk__in=rules.managed_team_ids(actor))
-
-
 # --- board and list filters ---------------------------------------------------------------
 
 
@@ -114,13 +95,13 @@ class DealFilterForm(forms.Form):
     def __init__(self, data: QueryDict | None = None, *, actor: Membership, board: bool = False):
         super().__init__(data if data else None)
         self.actor = actor
-        teams = visible_teams(actor)
-        owners = assignable_owners(actor)
+        teams = access.deal_teams_filterable_by(actor)
+        owners = access.deal_owners_assignable_by(actor)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
         self.fields["stage"].queryset = Stage.objects.for_org(actor.organization_id)  # type: ignore[attr-defined]
         # Members see their own and collaborating deals: a team or owner choice says nothing.
-        if not rules.is_manager_or_admin(actor):
+        if not access.can_filter_deals_by_people(actor):
             del self.fields["team"], self.fields["owner"]
         if board:
             for name in ("stage", "status", "stale", "sort"):
@@ -239,7 +220,7 @@ class DealForm(forms.Form):
         org_id = actor.organization_id
         self.actor, self.deal = actor, deal
         self.fields["customer"].queryset = Customer.objects.for_org(org_id)  # type: ignore[attr-defined]
-        owners = assignable_owners(actor)
+        owners = access.deal_owners_assignable_by(actor)
         if deal is not None:  # keep the current owner choosable, whoever it is
             owners = User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk=deal.owner_id))
         self.fields["owner"].queryset = owners.order_by("name", "username")  # type: ignore[attr-defined]
@@ -253,7 +234,7 @@ class DealForm(forms.Form):
         else:
             for name in self.CREATE_ONLY:
                 del self.fields[name]
-        if not rules.is_manager_or_admin(actor):
+        if not access.can_give_deals_to_others(actor):
             del self.fields["owner"]  # members own what they create, and cannot hand deals on
 
     @staticmethod

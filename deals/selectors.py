@@ -8,46 +8,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts import rules
-from accounts.models import Membership, Organization, Team, User
+from accounts.models import Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
 from deals.models import DailyDealWon, Deal, ForecastSnapshot, Stage, StageChange
 from salesmgmt import periods
-
-
-def deals_visible_to(actor: Membership) -> QuerySet[Deal]:
-    """Deals the actor works on: own, collaborating, their teams' (managers), all (admins)."""
-    qs = Deal.objects.for_org(actor.organization_id).select_related(
-        "stage", "customer", "owner", "team"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    collaborating = Deal.collaborators.through.objects.filter(
-        deal_id=OuterRef("pk"), user_id=actor.user_id
-    )
-    managed_owners = (
-        Membership.objects.for_org(actor.organization_id)
-        .filter(team_id__in=managed)
-        .values("user_id")
-    )
-    return qs.filter(
-        Q(owner_id=actor.user_id)
-        | Exists(collaborating)
-        | Q(team_id__in=managed)
-        | Q(owner_id__in=managed_owners)
-    )
 
 
 def stale_cutoff(org: Organization) -> datetime:

@@ -23,7 +23,7 @@ from accounts import rules
 from accounts.audit import record_event
 from accounts.models import Membership, Team
 from accounts.views import import_page
-from deals import csv_io, selectors, services
+from deals import access, csv_io, selectors, services
 from deals.forms import (
     ConcernForm,
     ContactForm,
@@ -74,7 +74,7 @@ def _board_deals(me: Membership) -> QuerySet[Deal]:
         .values("n")
     )
     return (
-        selectors.deals_visible_to(me)
+        access.deals_visible_to(me)
         .annotate(open_concerns=Coalesce(Subquery(open_concerns), 0))
         .prefetch_related("collaborators")
     )
@@ -127,7 +127,7 @@ def deal_board(request: Any) -> HttpResponse:
 def deal_move(request: Any, deal_id: int) -> HttpResponse:
     """Move a deal to a stage (board drag, a card's stage picker, or the deal page)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = MoveDealForm(request.POST, org_id=org.pk)
     if form.is_valid():
         try:
@@ -209,7 +209,7 @@ def _list_context(request: Any) -> dict[str, Any]:
         "today": periods.today(org),
         "saved_views": SavedDealView.objects.for_org(org).filter(user_id=me.user_id),
         "save_form": SavedViewForm(initial={"query": query}),
-        "can_import": rules.can_import_deals(me),
+        "can_import": access.can_import_deals(me),
     }
 
 
@@ -228,7 +228,7 @@ def deal_export(request: Any) -> HttpResponseBase:
     """The filtered, sorted list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
     filters = DealFilterForm(request.GET, actor=me)
-    deals = filters.sorted(filters.filter(selectors.deals_visible_to(me)))
+    deals = filters.sorted(filters.filter(access.deals_visible_to(me)))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
         response = csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
@@ -309,9 +309,9 @@ def _detail_context(request: Any, deal: Deal, **forms: Any) -> dict[str, Any]:
         "today": periods.today(org),
         "stages": list(Stage.objects.for_org(org)),
         "timeline": selectors.timeline(deal),
-        "can_adjust_forecast": rules.can_adjust_forecast(me, deal),
+        "can_adjust_forecast": access.can_adjust_forecast(me, deal),
         # As in services.delete_deal: the owner or an admin.
-        "can_delete": rules.can_delete_deal(me, deal),
+        "can_delete": access.can_delete_deal(me, deal),
         "move_form": MoveDealForm(initial={"stage": deal.stage.key}, org_id=org.pk),
         "forecast_form": ForecastForm(actor=me, deal=deal),
         "concern_form": ConcernForm(),
@@ -359,7 +359,7 @@ def deal_edit(request: Any, deal_id: int) -> HttpResponse:
     deal = get_object_or_404(_board_deals(me), pk=deal_id)
     form = DealForm(request.POST or None, actor=me, deal=deal)
     if request.method == "POST":
-        rules.require(rules.can_edit_deal(me, deal))
+        rules.require(access.can_edit_deal(me, deal))
         if form.is_valid():
             try:
                 if form.changes():
@@ -378,7 +378,7 @@ def deal_edit(request: Any, deal_id: int) -> HttpResponse:
 def deal_delete(request: Any, deal_id: int) -> HttpResponse:
     """Delete a deal (its owner or an admin)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     services.delete_deal(actor=me, deal=deal)
     messages.success(request, _("Deal “%s” deleted.") % deal.title)
     return redirect("deals:deal_board", org_slug=org.slug)
@@ -389,7 +389,7 @@ def deal_delete(request: Any, deal_id: int) -> HttpResponse:
 def deal_forecast(request: Any, deal_id: int) -> HttpResponse:
     """The owner sets the forecast category; a manager adjusts it with a note."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = ForecastForm(request.POST, actor=me, deal=deal)
     if form.is_valid():
         try:
@@ -420,7 +420,7 @@ def deal_forecast(request: Any, deal_id: int) -> HttpResponse:
 def concern_add(request: Any, deal_id: int) -> HttpResponse:
     """Add a customer concern to a deal."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = ConcernForm(request.POST)
     if form.is_valid():
         try:
@@ -439,7 +439,7 @@ def concern_add(request: Any, deal_id: int) -> HttpResponse:
 def concern_resolve(request: Any, deal_id: int, concern_id: int) -> HttpResponse:
     """Mark a concern resolved, or open again (`resolved=0`)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     concern = get_object_or_404(Concern.objects.filter(deal=deal), pk=concern_id)
     resolved = request.POST.get("resolved", "1" if not concern.resolved else "0") != "0"
     concern.deal = deal
@@ -463,7 +463,7 @@ def _concerns_response(request: Any, deal: Deal, form: ConcernForm) -> HttpRespo
 def note_add(request: Any, deal_id: int) -> HttpResponse:
     """Add a note to a deal's timeline."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -489,9 +489,10 @@ def note_add(request: Any, deal_id: int) -> HttpResponse:
 @require_GET
 def customer_list(request: Any) -> HttpResponse:
     """The organisation's customers, searchable, 50 a page."""
-    org = request.org
     search = CustomerSearchForm(request.GET or None)
-    customers = Customer.objects.for_org(org).annotate(contact_count=Count("contacts"))
+    customers = access.customers_visible_to(request.membership).annotate(
+        contact_count=Count("contacts")
+    )
     if search.is_valid() and search.cleaned_data["q"]:
         term = search.cleaned_data["q"]
         customers = customers.filter(Q(name__icontains=term) | Q(industry__icontains=term))
@@ -542,7 +543,7 @@ def _customer_context(request: Any, customer: Customer, **forms: Any) -> dict[st
 def customer_detail(request: Any, customer_id: int) -> HttpResponse:
     """A customer: contact persons, the deals one may see, and its details to edit."""
     org = request.org
-    customer = get_object_or_404(Customer.objects.for_org(org), pk=customer_id)
+    customer = get_object_or_404(access.customers_visible_to(request.membership), pk=customer_id)
     if request.method == "POST":
         form = CustomerForm(request.POST)
         if form.is_valid():
@@ -566,7 +567,7 @@ def customer_detail(request: Any, customer_id: int) -> HttpResponse:
 def contact_add(request: Any, customer_id: int) -> HttpResponse:
     """Add a contact person to a customer."""
     org = request.org
-    customer = get_object_or_404(Customer.objects.for_org(org), pk=customer_id)
+    customer = get_object_or_404(access.customers_visible_to(request.membership), pk=customer_id)
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -592,15 +593,13 @@ def contact_add(request: Any, customer_id: int) -> HttpResponse:
 # --- load and health, forecast ------------------------------------------------------------
 
 
-def _managed_teams(me: Membership) -> QuerySet[Team]:
-    teams = Team.objects.for_org(me.organization_id).order_by("name")
-    return teams if rules.is_org_admin(me) else teams.filter(pk__in=rules.managed_team_ids(me))
-
-
-def _bind_team(data: QueryDict, teams: QuerySet[Team], me: Membership) -> dict[str, Any]:
-    """The GET data with a default team: admins the whole organisation, others their team."""
+def _bind_team(
+    data: QueryDict, teams: QuerySet[Team], me: Membership, *, whole_org: bool
+) -> dict[str, Any]:
+    """The GET data with a default team: the whole organisation when the person may read it,
+    else their own team (or the first they may pick)."""
     bound: dict[str, Any] = {k: data.get(k) for k in data}
-    if "team" not in bound and not rules.is_org_admin(me):
+    if "team" not in bound and not whole_org:
         own = teams.filter(pk=me.team_id).first() if me.team_id is not None else None
         first = own or teams.first()
         bound["team"] = first.pk if first else ""
@@ -612,10 +611,11 @@ def _bind_team(data: QueryDict, teams: QuerySet[Team], me: Membership) -> dict[s
 def deal_load(request: Any) -> HttpResponse:
     """Who carries what: each owner's open deals, amount, stale deals and overdue next steps."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
-    teams = _managed_teams(me)
-    whole_org = bool(rules.is_org_admin(me))
-    form = TeamScopeForm(_bind_team(request.GET, teams, me), teams=teams, whole_org=whole_org)
+    rules.require(access.can_view_load_page(me))
+    teams = access.pipeline_teams_visible_to(me)
+    whole_org = access.can_view_pipeline(me, None)
+    bound = _bind_team(request.GET, teams, me, whole_org=whole_org)
+    form = TeamScopeForm(bound, teams=teams, whole_org=whole_org)
     report = None
     if (whole_org or teams.exists()) and form.is_valid():
         report = selectors.pipeline(org, team=form.cleaned_data["team"])
@@ -630,14 +630,6 @@ def deal_load(request: Any) -> HttpResponse:
     return render(request, "deals/load.html", context)
 
 
-def _forecast_teams(me: Membership) -> QuerySet[Team]:
-    """Teams whose forecast the person may read: admins all, managers theirs, members own."""
-    teams = Team.objects.for_org(me.organization_id).order_by("name")
-    if rules.is_org_admin(me):
-        return teams
-    return teams.filter(Q(pk__in=rules.managed_team_ids(me)) | Q(pk=me.team_id))
-
-
 def _money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
@@ -647,10 +639,13 @@ def _money(value: Decimal | None) -> float | None:
 def forecast_report(request: Any) -> HttpResponse:
     """A team's quarter: closed + commit + best case against quota, weekly snapshots, stats."""
     org, me = request.org, request.membership
-    teams = _forecast_teams(me)
-    whole_org = bool(rules.is_org_admin(me))
+    teams = access.forecast_teams_visible_to(me)
+    whole_org = access.can_view_forecast(me, None)
     form = ForecastFilterForm(
-        _bind_team(request.GET, teams, me), teams=teams, whole_org=whole_org, org=org
+        _bind_team(request.GET, teams, me, whole_org=whole_org),
+        teams=teams,
+        whole_org=whole_org,
+        org=org,
     )
     context: dict[str, Any] = {"form": form, "has_teams": whole_org or teams.exists()}
     if context["has_teams"] and form.is_valid():
@@ -732,7 +727,7 @@ def _stage_forms(org: Any, *, bound: tuple[int, StageForm] | None = None) -> lis
 def stage_list(request: Any) -> HttpResponse:
     """The pipeline's stages in order (admins change order, probability, outcome; add one)."""
     org, me = request.org, request.membership
-    rules.require(rules.can_configure_pipeline(me))
+    rules.require(access.can_configure_pipeline(me))
     form = StageCreateForm(request.POST or None, prefix="new")
     if request.method == "POST" and form.is_valid():
         try:
@@ -753,7 +748,7 @@ def stage_edit(request: Any, stage_id: int) -> HttpResponse:
     """Change one stage's name, order, probability or outcome (admins)."""
     org, me = request.org, request.membership
     stage = get_object_or_404(Stage.objects.for_org(org), pk=stage_id)
-    rules.require(rules.can_configure_pipeline(me))
+    rules.require(access.can_configure_pipeline(me))
     form = StageForm(request.POST, prefix=f"stage-{stage.pk}")
     if form.is_valid():
         try:

@@ -86,7 +86,7 @@ PAGES = [
 DEAL_PAGES = ["deal_detail", "deal_edit"]
 # role -> pages answered 403 (the rest: 200)
 REFUSED = {
-    "member": {"deal_load", "stage_list", "deal_import"},  # rules.can_import_deals
+    "member": {"deal_load", "stage_list", "deal_import"},  # deals.access.can_import_deals
     "manager": {"stage_list"},
     "other_manager": {"stage_list"},
     "admin": set(),
