@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts import rules
-from accounts.models import Membership, Team
+from accounts.models import Membership, Team, User
 from activities.models import Activity
 
 # --- the activity log ---------------------------------------------------------------------
@@ -68,6 +68,11 @@ def can_annotate_as(actor: Membership, companion_id: int | None) -> bool:
     return actor.active and (companion_id == actor.user_id or bool(rules.is_org_admin(actor)))
 
 
+def can_accompany(companion: Membership) -> bool:
+    """Who may be recorded as going along on a visit: active managers and admins."""
+    return bool(rules.is_manager_or_admin(companion))
+
+
 def can_log_for(actor: Membership, subject: Membership) -> bool:
     """Everyone logs their own activities; admins may log for any member (corrections, imports)."""
     if subject.organization_id != actor.organization_id or not subject.active:
@@ -78,6 +83,33 @@ def can_log_for(actor: Membership, subject: Membership) -> bool:
 def can_log_for_others(actor: Membership) -> bool:
     """Whether the actor may log (or import) activities for someone else at all."""
     return bool(rules.is_org_admin(actor))
+
+
+def can_filter_activities_by_people(actor: Membership) -> bool:
+    """Members see their own log: a person or team filter is for managers and admins."""
+    return bool(rules.is_manager_or_admin(actor))
+
+
+def activity_filter_teams(actor: Membership) -> QuerySet[Team]:
+    """Teams the actor's activity list offers: admins all, managers the ones they lead."""
+    teams = Team.objects.for_org(actor.organization_id).order_by("name")
+    if not can_filter_activities_by_people(actor):
+        return teams.none()
+    if rules.is_org_admin(actor):
+        return teams
+    return teams.filter(pk__in=rules.managed_team_ids(actor))
+
+
+def activity_filter_people(actor: Membership) -> QuerySet[User]:
+    """People the actor's activity list offers: admins everyone, managers their people."""
+    people = Membership.objects.for_org(actor.organization_id)
+    if not can_filter_activities_by_people(actor):
+        people = people.none()
+    elif not rules.is_org_admin(actor):
+        people = people.filter(
+            Q(team_id__in=rules.managed_team_ids(actor)) | Q(user_id=actor.user_id)
+        )
+    return User.objects.filter(pk__in=people.values("user_id")).order_by("name", "username")
 
 
 # --- linked deals -------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -17,6 +19,8 @@ from django.utils.translation import gettext as _
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
+from activities import access
+from activities.filters import ActivityFilter
 from activities.models import Activity, ActivityType, DailyActivityCount, DirtyBucket, RollupState
 from salesmgmt import periods
 
@@ -46,6 +50,28 @@ def freshness(org: Organization) -> Freshness:
     state = RollupState.objects.filter(organization=org).first()
     pending = DirtyBucket.objects.filter(organization=org).count()
     return Freshness(as_of=state.applied_through if state else None, pending=pending)
+
+
+# --- the activity log ---------------------------------------------------------------------
+
+
+def filter_activities(
+    actor: Membership,
+    data: Mapping[str, Any] | None,
+    *,
+    queryset: QuerySet[Activity] | None = None,
+    for_page: bool = False,
+) -> ActivityFilter:
+    """The actor's visible activities narrowed by `data` (user, team, type, from, to)."""
+    visible = access.activities_visible_to(actor) if queryset is None else queryset
+    return ActivityFilter(data, queryset=visible, actor=actor, for_page=for_page)
+
+
+def matching_activities(filters: ActivityFilter) -> QuerySet[Activity]:
+    """The filtered activities, newest first; invalid filters (a page shows their errors)
+    narrow nothing."""
+    rows = filters.qs if filters.is_valid() else filters.queryset
+    return rows.order_by("-occurred_at", "-id")
 
 
 # --- stats/activity -----------------------------------------------------------------------

@@ -196,7 +196,7 @@ def _check_companion(org_id: int, owner_id: int, companion: User | int | None) -
     if companion_id == owner_id:
         raise DomainError(_("Nobody accompanies themselves."), field="accompanied_by")
     companion_membership = Membership.objects.for_org(org_id).filter(user_id=companion_id).first()
-    if companion_membership is None or not rules.is_manager_or_admin(companion_membership):
+    if companion_membership is None or not access.can_accompany(companion_membership):
         raise DomainError(
             _("The accompanying person must be an active manager of this organisation."),
             field="accompanied_by",

@@ -20,7 +20,6 @@ from accounts.audit import record_event
 from accounts.views import import_page
 from activities import access, csv_export, selectors, services
 from activities.forms import (
-    ActivityFilterForm,
     ActivityForm,
     ActivityImportForm,
     ActivityTypeCreateForm,
@@ -135,13 +134,13 @@ def _logged_message(activity: Activity) -> str:
 def activity_list(request: Any) -> HttpResponse:
     """The activities the person may see, filtered, 50 a page."""
     me = request.membership
-    filters = ActivityFilterForm(request.GET or None, actor=me)
-    activities = filters.filter(access.activities_visible_to(me))
+    filters = selectors.filter_activities(me, request.GET or None, for_page=True)
+    activities = selectors.matching_activities(filters)
     page = Paginator(activities, ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
         "is_manager_or_admin": rules.is_manager_or_admin(me),
@@ -157,8 +156,11 @@ def activity_list(request: Any) -> HttpResponse:
 def activity_export(request: Any) -> HttpResponseBase:
     """The filtered list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
-    filters = ActivityFilterForm(request.GET or None, actor=me)
-    activities = filters.filter(access.activities_visible_to(me))
+    filters = selectors.filter_activities(me, request.GET or None, for_page=True)
+    list_url = f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
+    if filters.is_bound and not filters.is_valid():  # the list shows what is wrong
+        return redirect(list_url)
+    activities = selectors.matching_activities(filters)
     filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
         response = csv_export.activities_csv_response(
@@ -166,9 +168,7 @@ def activity_export(request: Any) -> HttpResponseBase:
         )
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
-        return redirect(
-            f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
-        )
+        return redirect(list_url)
     record_event(
         action="export",
         actor=me.user_id,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +28,6 @@ from deals.forms import (
     ConcernForm,
     ContactForm,
     CustomerForm,
-    CustomerSearchForm,
-    DealFilterForm,
     DealForm,
     DealImportForm,
     ForecastFilterForm,
@@ -41,6 +39,7 @@ from deals.forms import (
     StageForm,
     TeamScopeForm,
     list_query,
+    page_filter_data,
 )
 from deals.models import Concern, Customer, Deal, SavedDealView, Stage
 from deals.panels import deal_panels
@@ -103,16 +102,20 @@ class BoardColumn:
 def deal_board(request: Any) -> HttpResponse:
     """Open deals in a column per stage (drag, or pick a stage), won/lost drop zones."""
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me, board=True)
-    deals = filters.filter(_board_deals(me)).order_by(
-        F("next_step_date").asc(nulls_last=True), "-amount", "id"
+    filters = selectors.filter_deals(
+        me,
+        page_filter_data(request.GET, board=True),
+        queryset=_board_deals(me),
+        for_page=True,
+        board=True,
     )
+    deals = filters.qs.order_by(F("next_step_date").asc(nulls_last=True), "-amount", "id")
     stages = list(Stage.objects.for_org(org))
     columns = {s.pk: BoardColumn(s) for s in stages}
     for deal in deals:
         columns[deal.stage_id].deals.append(deal)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "columns": [c for c in columns.values() if c.stage.outcome == Stage.Outcome.OPEN],
         "drop_zones": [c for c in columns.values() if c.stage.outcome != Stage.Outcome.OPEN],
         "stages": stages,
@@ -197,15 +200,19 @@ def _sort_columns(query: QueryDict, current: str) -> list[SortColumn]:
 
 def _list_context(request: Any) -> dict[str, Any]:
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me)
-    deals = filters.sorted(filters.filter(_board_deals(me)))
+    filters = selectors.filter_deals(
+        me, page_filter_data(request.GET), queryset=_board_deals(me), for_page=True
+    )
+    sort = selectors.chosen_sort(request.GET.get("sort"))
+    deals = selectors.sorted_deals(filters.qs, sort)
     page = Paginator(deals, DEALS_PER_PAGE).get_page(request.GET.get("page"))
     query = list_query(request.GET)
     return {
-        "filters": filters,
+        "filters": filters.form,
+        "chosen_sort": sort,
         "page": page,
         "query": query,
-        "sort_columns": _sort_columns(QueryDict(query), filters.chosen_sort()),
+        "sort_columns": _sort_columns(QueryDict(query), sort),
         "today": periods.today(org),
         "saved_views": SavedDealView.objects.for_org(org).filter(user_id=me.user_id),
         "save_form": SavedViewForm(initial={"query": query}),
@@ -227,14 +234,17 @@ def deal_list(request: Any) -> HttpResponse:
 def deal_export(request: Any) -> HttpResponseBase:
     """The filtered, sorted list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me)
-    deals = filters.sorted(filters.filter(access.deals_visible_to(me)))
+    filters = selectors.filter_deals(me, page_filter_data(request.GET), for_page=True)
+    list_url = f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}"
+    if not filters.is_valid():  # the list shows what is wrong
+        return redirect(list_url)
+    deals = selectors.sorted_deals(filters.qs, request.GET.get("sort", ""))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
         response = csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
-        return redirect(f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}")
+        return redirect(list_url)
     record_event(
         action="export",
         actor=me.user_id,
@@ -489,19 +499,20 @@ def note_add(request: Any, deal_id: int) -> HttpResponse:
 @require_GET
 def customer_list(request: Any) -> HttpResponse:
     """The organisation's customers, searchable, 50 a page."""
-    search = CustomerSearchForm(request.GET or None)
-    customers = access.customers_visible_to(request.membership).annotate(
-        contact_count=Count("contacts")
+    search = selectors.filter_customers(
+        request.membership,
+        request.GET or None,
+        queryset=access.customers_visible_to(request.membership).annotate(
+            contact_count=Count("contacts")
+        ),
     )
-    if search.is_valid() and search.cleaned_data["q"]:
-        term = search.cleaned_data["q"]
-        customers = customers.filter(Q(name__icontains=term) | Q(industry__icontains=term))
+    customers = search.qs
     page = Paginator(customers.order_by("name", "id"), CUSTOMERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"search": search, "page": page, "query": query.urlencode()}
+    context = {"search": search.form, "page": page, "query": query.urlencode()}
     return render(request, "deals/customer_list.html", context)
 
 
