@@ -92,12 +92,8 @@ def can_filter_activities_by_people(actor: Membership) -> bool:
 
 def activity_filter_teams(actor: Membership) -> QuerySet[Team]:
     """Teams the actor's activity list offers: admins all, managers the ones they lead."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name")
-    if not can_filter_activities_by_people(actor):
-        return teams.none()
-    if rules.is_org_admin(actor):
-        return teams
-    return teams.filter(pk__in=rules.managed_team_ids(actor))
+    teams = funnel_teams_visible_to(actor)
+    return teams if can_filter_activities_by_people(actor) else teams.none()
 
 
 def activity_filter_people(actor: Membership) -> QuerySet[User]:

@@ -6,68 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Membership, Team, User
 from accounts.selectors import team_and_descendant_ids
 from activities import access
 from activities.models import Activity, ActivityType
-from salesmgmt import periods
-from salesmgmt.forms import DateField
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
-
-
-class TypeChoiceField(forms.ModelChoiceField):
-    """Activity types chosen by their stable key (buttons, CSV, URLs say `new_visit`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "key")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = PersonChoiceField
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class TeamFilter(django_filters.ModelChoiceFilter):
-    """A team of the organisation (by id)."""
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class TypeFilter(django_filters.ModelChoiceFilter):
-    field_class = TypeChoiceField
-
-
-class SupportedDateFilter(django_filters.DateFilter):
-    """A local date within the supported calendar (`YYYY-MM-DD`)."""
-
-    field_class = DateField
-
-
-class DateRangeForm(forms.Form):
-    """A filter form whose `from`/`to` obey the one date-range limit (error on `to`)."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            periods.validate_filter_range(cleaned.get("from"), cleaned.get("to"))
-        except ValidationError as exc:
-            self.add_error("to", exc)
-        return cleaned
+from salesmgmt.filters import (
+    DateRangeForm,
+    IdChoiceFilter,
+    KeyChoiceFilter,
+    PersonFilter,
+    SupportedDateFilter,
+)
 
 
 class ActivityFilter(django_filters.FilterSet):
@@ -84,14 +36,14 @@ class ActivityFilter(django_filters.FilterSet):
         empty_label=_("Everyone"),
         help_text=_("Only this member's activities (user id)."),
     )
-    team = TeamFilter(
+    team = IdChoiceFilter(
         queryset=Team.objects.none(),
         method="filter_team",
         label=_("Team"),
         empty_label=_("All teams"),
         help_text=_("Only activities of this team and its sub-teams."),
     )
-    type = TypeFilter(
+    type = KeyChoiceFilter(
         queryset=ActivityType.objects.none(),
         label=_("Type"),
         empty_label=_("All types"),

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import eligible_managers
 from activities import access, selectors
-from activities.filters import PersonChoiceField, TypeChoiceField
 from activities.models import MAX_QUANTITY, Activity, ActivityType
-from salesmgmt import periods
+from salesmgmt.filters import DateRangeForm, PersonChoiceField
+from salesmgmt.filters import KeyChoiceField as TypeChoiceField
 from salesmgmt.forms import CSVUploadForm, DateField, OrgDateTimeField
 
 NOTE_MAX = 4000
@@ -196,21 +195,13 @@ def activity_initial(activity: Activity) -> dict[str, Any]:
 # --- filters and periods -----------------------------------------------------------------
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(DateRangeForm):
     """A range of local dates, `from` and `to` inclusive (names as in the API)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from"] = DateField(label=_("From"), required=False)
         self.fields["to"] = DateField(label=_("To"), required=False)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            periods.validate_filter_range(cleaned.get("from"), cleaned.get("to"))
-        except ValidationError as exc:
-            self.add_error("to", exc)
-        return cleaned
 
 
 def bind_with_defaults(data: Any, defaults: dict[str, Any]) -> dict[str, Any]:

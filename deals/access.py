@@ -183,11 +183,8 @@ def can_view_pipeline(actor: Membership, team: Team | None) -> bool:
 
 
 def pipeline_teams_visible_to(actor: Membership) -> QuerySet[Team]:
-    """The teams `can_view_pipeline` allows (the query beside the rule)."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name")
-    if rules.is_org_admin(actor):
-        return teams
-    return teams.filter(pk__in=rules.managed_team_ids(actor))
+    """The teams `can_view_pipeline` allows: those the actor leads (admins: all)."""
+    return deal_teams_filterable_by(actor)
 
 
 def can_view_forecast(actor: Membership, team: Team | None) -> bool:

@@ -6,95 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Membership, Team, User
 from accounts.selectors import team_and_descendant_ids
 from deals import access
 from deals.models import Customer, Deal, Stage
+from salesmgmt.filters import (
+    IdChoiceFilter,
+    KeyChoiceFilter,
+    PersonFilter,
+    YesNoFilter,
+    YesNoSelect,
+    search,
+)
 
 SEARCH_MAX = 100
 CUSTOMER_SEARCH_MAX = 200
-# The spellings a yes/no query parameter accepts (as the API's boolean fields always did).
-_TRUE = {"true", "1", "yes", "y", "on"}
-_FALSE = {"false", "0", "no", "n", "off"}
-_NULL = {"", "null", "none"}
-
-
-class YesNoField(forms.NullBooleanField):
-    """true/false (also yes/no, 1/0, on/off), or empty for "either"; anything else is an
-    error (a typo must not silently show everything)."""
-
-    default_error_messages = {"invalid": _("Use true or false.")}
-
-    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
-        if value is None or isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        if text in _NULL:
-            return None
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-    def validate(self, value: Any) -> None:
-        return None
-
-
-class YesNoSelect(forms.Select):
-    """A select of "either / yes / no" whose values are the API's `true` and `false`."""
-
-    def __init__(self, either: Any, yes: Any, no: Any) -> None:
-        super().__init__(choices=[("", either), ("true", yes), ("false", no)])
-
-    def format_value(self, value: Any) -> list[str]:
-        try:
-            parsed = YesNoField().to_python(value)
-        except forms.ValidationError:
-            return [""]
-        return ["" if parsed is None else ("true" if parsed else "false")]
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class YesNoFilter(django_filters.BooleanFilter):
-    field_class = YesNoField
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
-
-
-class StageChoiceField(forms.ModelChoiceField):
-    """A stage chosen by its stable key (`proposal`), as buttons, CSV and the API say it."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "key")
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = PersonChoiceField
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class TeamFilter(django_filters.ModelChoiceFilter):
-    """A team of the organisation (by id)."""
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class StageFilter(django_filters.ModelChoiceFilter):
-    field_class = StageChoiceField
 
 
 class DealFilter(django_filters.FilterSet):
@@ -118,14 +47,14 @@ class DealFilter(django_filters.FilterSet):
         empty_label=_("Everyone"),
         help_text=_("Only this member's deals (user id)."),
     )
-    team = TeamFilter(
+    team = IdChoiceFilter(
         queryset=Team.objects.none(),
         method="filter_team",
         label=_("Team"),
         empty_label=_("All teams"),
         help_text=_("Only deals of this team and its sub-teams."),
     )
-    stage = StageFilter(
+    stage = KeyChoiceFilter(
         queryset=Stage.objects.none(),
         label=_("Stage"),
         empty_label=_("Any stage"),
@@ -177,10 +106,7 @@ class DealFilter(django_filters.FilterSet):
                 del self.filters[name]
 
     def filter_search(self, queryset: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
-        text = (value or "").strip()
-        if not text:
-            return queryset
-        return queryset.filter(Q(title__icontains=text) | Q(customer__name__icontains=text))
+        return search(queryset, value, ("title", "customer__name"))
 
     def filter_team(
         self, queryset: QuerySet[Deal], name: str, value: Team | None
@@ -215,7 +141,4 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_search(
         self, queryset: QuerySet[Customer], name: str, value: str
     ) -> QuerySet[Customer]:
-        text = (value or "").strip()
-        if not text:
-            return queryset
-        return queryset.filter(Q(name__icontains=text) | Q(industry__icontains=text))
+        return search(queryset, value, ("name", "industry"))

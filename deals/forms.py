@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Team, User
 from deals import access
-from deals.filters import PersonChoiceField, StageChoiceField
 from deals.models import Customer, Deal, Stage
 from salesmgmt import periods
+from salesmgmt.filters import KeyChoiceField as StageChoiceField
+from salesmgmt.filters import PersonChoiceField
 from salesmgmt.forms import CSVUploadForm, DateField
 
 # The query keys a saved view keeps (anything else in a URL is dropped); `status` is the
