@@ -14,8 +14,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from salesmgmt import periods
 from salesmgmt.forms import DateField
@@ -45,20 +45,36 @@ class KeyChoiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PersonFilter(django_filters.ModelChoiceFilter):
+class DocumentedFilter(django_filters.Filter):
+    """A filter whose query parameter the API schema types as `schema_type` and describes
+    with the filter's help text (the schema cannot infer either from a model choice)."""
+
+    schema_type: Any = OpenApiTypes.STR
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = dict(build_basic_type(self.schema_type) or {})
+        if self.extra.get("help_text"):
+            schema["description"] = self.extra["help_text"]
+        self._spectacular_annotation = {"field": schema}
+
+
+class PersonFilter(DocumentedFilter, django_filters.ModelChoiceFilter):
     """A member of the organisation, by user id."""
 
     field_class = PersonChoiceField
+    schema_type = OpenApiTypes.INT
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class IdChoiceFilter(django_filters.ModelChoiceFilter):
+class IdChoiceFilter(DocumentedFilter, django_filters.ModelChoiceFilter):
     """An object of the organisation (a team…), by id."""
 
+    schema_type = OpenApiTypes.INT
 
-@extend_schema_field(OpenApiTypes.STR)
-class KeyChoiceFilter(django_filters.ModelChoiceFilter):
+
+class KeyChoiceFilter(DocumentedFilter, django_filters.ModelChoiceFilter):
+    """A thing of the organisation by its stable key."""
+
     field_class = KeyChoiceField
 
 
@@ -98,9 +114,9 @@ class YesNoSelect(forms.Select):
         return ["" if parsed is None else ("true" if parsed else "false")]
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
-class YesNoFilter(django_filters.BooleanFilter):
+class YesNoFilter(DocumentedFilter, django_filters.BooleanFilter):
     field_class = YesNoField
+    schema_type = OpenApiTypes.BOOL
 
 
 class SupportedDateFilter(django_filters.DateFilter):
