@@ -169,39 +169,8 @@ def can_manage_domains(actor: Membership) -> bool:
     return bool(is_org_admin(actor))
 
 
-# --- activities (duck-typed: accounts imports no other app) ------------------------------
-
-
-def can_view_activity(actor: Membership, activity: Any) -> bool:
-    """Owners, admins, the manager who went along, and managers of the activity's team."""
-    if activity.organization_id != actor.organization_id or not actor.active:
-        return False
-    if activity.user_id == actor.user_id or is_org_admin(actor):
-        return True
-    if activity.accompanied_by_id == actor.user_id:
-        return True
-    return activity.team_id is not None and can_manage_team(actor, activity.team_id)
-
-
-def can_edit_activity(actor: Membership, activity: Any) -> bool:
-    """The owner edits their own log; admins may correct anyone's."""
-    if activity.organization_id != actor.organization_id or not actor.active:
-        return False
-    return activity.user_id == actor.user_id or bool(is_org_admin(actor))
-
-
-def can_annotate_activity(actor: Membership, activity: Any) -> bool:
-    """The manager who accompanied the visit records observation and follow-up (and admins)."""
-    if activity.organization_id != actor.organization_id or not actor.active:
-        return False
-    return activity.accompanied_by_id == actor.user_id or bool(is_org_admin(actor))
-
-
-def can_log_for(actor: Membership, subject: Membership) -> bool:
-    """Everyone logs their own activities; admins may log for any member (corrections, imports)."""
-    if subject.organization_id != actor.organization_id or not subject.active:
-        return False
-    return subject.user_id == actor.user_id or bool(is_org_admin(actor))
+# --- members' and teams' numbers ----------------------------------------------------------
+# (Activities, deals and goals keep their own rules in `<app>/access.py`, built on these.)
 
 
 def can_view_member_numbers(actor: Membership, subject: Membership) -> bool:
@@ -216,64 +185,8 @@ def can_view_team_numbers(actor: Membership, team_id: int) -> bool:
     return actor.team_id == team_id
 
 
-def can_manage_activity_types(actor: Membership) -> bool:
-    """Only admins configure activity types."""
-    return bool(is_org_admin(actor))
-
-
-# --- deals (duck-typed) -------------------------------------------------------------------
-
-
-def can_edit_deal(actor: Membership, deal: Any) -> bool:
-    """Owners and collaborators work their deals; managers their teams' deals; admins all."""
-    if deal.organization_id != actor.organization_id or not actor.active:
-        return False
-    if is_org_admin(actor) or deal.owner_id == actor.user_id:
-        return True
-    if deal.team_id is not None and can_manage_team(actor, deal.team_id):
-        return True
-    if deal.pk is not None and deal.collaborators.filter(pk=actor.user_id).exists():
-        return True
-    owner = Membership.objects.filter(
-        organization_id=actor.organization_id, user_id=deal.owner_id
-    ).first()
-    return owner is not None and can_manage_member(actor, owner)
-
-
-def can_view_deal(actor: Membership, deal: Any) -> bool:
-    """Whoever may work a deal may see it; nobody else (other reps' deals stay private)."""
-    return can_edit_deal(actor, deal)
-
-
-def can_adjust_forecast(actor: Membership, deal: Any) -> bool:
-    """The owner sets a deal's forecast category; their managers may adjust it (with a note)."""
-    if deal.owner_id == actor.user_id:
-        return True
-    if is_org_admin(actor):
-        return True
-    return deal.team_id is not None and can_manage_team(actor, deal.team_id)
-
-
-def can_configure_pipeline(actor: Membership) -> bool:
-    """Only admins change pipeline stages."""
-    return bool(is_org_admin(actor))
-
-
-def can_delete_deal(actor: Membership, deal: Any) -> bool:
-    """Only the owner or an admin deletes a deal (collaborators and managers may not)."""
-    if deal.organization_id != actor.organization_id or not actor.active:
-        return False
-    return deal.owner_id == actor.user_id or bool(is_org_admin(actor))
-
-
-def can_import_deals(actor: Membership) -> bool:
-    """Managers and admins import deals (for themselves and the people they lead).
-
-    Salespeople open deals one at a time: a file of deals writes in bulk into what the
-    whole organisation shares (the customer list, the pipeline and forecast) and can credit
-    won deals, which feed goals, leaderboards and evaluations, by the thousand at once.
-    """
-    return bool(is_manager_or_admin(actor))
+# The memberships of the people who sell (not managers, not admins): the rows of a funnel.
+SELLER_MEMBERSHIPS = Q(role=Membership.Role.MEMBER)
 
 
 # --- import jobs (duck-typed) -------------------------------------------------------------

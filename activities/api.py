@@ -8,15 +8,17 @@ see but not change answers 403.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -35,7 +37,8 @@ from accounts import rules
 from accounts.audit import record_event
 from accounts.imports import submit_import
 from accounts.models import Membership, Team, User
-from activities import csv_export, selectors, services
+from activities import access, csv_export, selectors, services
+from activities.filters import ActivityFilter
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from salesmgmt import periods
 from salesmgmt.api import (
@@ -54,7 +57,6 @@ from salesmgmt.csv_api import (
 )
 from salesmgmt.tenancy import resolve_membership
 
-MAX_RANGE_YEARS = 3
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer column
 
 
@@ -109,60 +111,19 @@ def _date_range_fields(*, required: bool) -> dict[str, serializers.Field]:
     }
 
 
-def _add_years(day: dt.date, years: int) -> dt.date | None:
-    """The same day `years` later (1 March for 29 February), None beyond the calendar."""
-    year = day.year + years
-    if year > dt.MAXYEAR:
-        return None
-    if day.month == 2 and day.day == 29:
-        return dt.date(year, 3, 1)  # the day after 28 February in a common year
-    return day.replace(year=year)
+def _check_range(attrs: dict[str, Any]) -> None:
+    """The one date-range limit (`periods.validate_filter_range`), as a 400 on `to`."""
+    try:
+        periods.validate_filter_range(attrs.get("from"), attrs.get("to"))
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"to": exc.messages}) from exc
 
 
-def _check_range(attrs: dict[str, Any], *, max_years: int | None = None) -> None:
-    start, end = attrs.get("from"), attrs.get("to")
-    if start and end and start > end:
-        raise serializers.ValidationError({"to": [_("`to` must not be before `from`.")]})
-    limit = _add_years(start, max_years) if max_years and start else None
-    if limit and end and end >= limit:
-        raise serializers.ValidationError(
-            {"to": [_("The range may span at most %(n)d years.") % {"n": max_years}]}
-        )
+class ActivityFilterBackend(DjangoFilterBackend):
+    """The activity log's one FilterSet, built by `selectors.filter_activities` for the caller."""
 
-
-def _check_type_key(org: Any, key: str) -> str:
-    if key and not ActivityType.objects.for_org(org).filter(key=key).exists():
-        raise serializers.ValidationError(_("Unknown activity type “%s”.") % key)
-    return key
-
-
-class ActivityFilterSerializer(serializers.Serializer):
-    """Query parameters of the activity list and export (all optional)."""
-
-    user = OrgUserField(required=False)
-    team = OrgScopedPrimaryKeyField(model=Team, required=False)
-    type = serializers.CharField(required=False, max_length=40)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), **_date_range_fields(required=False)}
-
-    def validate_type(self, value: str) -> str:
-        return _check_type_key(self.context["org"], value)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        _check_range(attrs)
-        return attrs
-
-
-ACTIVITY_FILTER_PARAMETERS = [
-    OpenApiParameter("user", OpenApiTypes.INT, description="Only this member's activities."),
-    OpenApiParameter(
-        "team", OpenApiTypes.INT, description="Only activities of this team and its sub-teams."
-    ),
-    OpenApiParameter("type", OpenApiTypes.STR, description="Activity type key."),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First local date, inclusive."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local date, inclusive."),
-]
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_activities(view.membership, request.query_params, queryset=queryset)
 
 
 # --- activity types -----------------------------------------------------------------------
@@ -205,7 +166,7 @@ class ActivityTypeViewSet(
 
     @extend_schema(request=ActivityTypeSerializer, responses={201: ActivityTypeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rules.require(rules.can_manage_activity_types(self.membership))
+        rules.require(access.can_manage_activity_types(self.membership))
         data = ActivityTypeSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         activity_type = services.create_activity_type(actor=self.membership, **data.validated_data)
@@ -214,7 +175,7 @@ class ActivityTypeViewSet(
     @extend_schema(request=ActivityTypeUpdateSerializer, responses=ActivityTypeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         activity_type = self.get_object()
-        rules.require(rules.can_manage_activity_types(self.membership))
+        rules.require(access.can_manage_activity_types(self.membership))
         data = ActivityTypeUpdateSerializer(
             activity_type, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -345,7 +306,6 @@ def _service_arguments(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=ACTIVITY_FILTER_PARAMETERS),
     retrieve=extend_schema(responses=ActivitySerializer),
     destroy=extend_schema(responses={204: None}),
 )
@@ -355,7 +315,8 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     serializer_class = ActivitySerializer
     lookup_url_kwarg = "activity_id"
     lookup_value_regex = "[0-9]+"
-    filter_backends: list[Any] = []
+    filter_backends = [ActivityFilterBackend]
+    filterset_class = ActivityFilter
     throttle_scopes = {
         "create": "activity_write",
         "partial_update": "activity_write",
@@ -367,41 +328,27 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     def get_queryset(self) -> QuerySet[Activity]:
         if self.is_schema_generation:
             return Activity.objects.none()
-        return selectors.activities_visible_to(self.membership)
+        return access.activities_visible_to(self.membership)
 
-    def filtered_queryset(self) -> QuerySet[Activity]:
-        """The visible activities narrowed by the query parameters (400 on bad values)."""
-        params = ActivityFilterSerializer(
-            data=self.request.query_params, context=self.get_serializer_context()
-        )
-        params.is_valid(raise_exception=True)
-        values = params.validated_data
-        qs = self.get_queryset()
-        if values.get("user") is not None:
-            qs = qs.filter(user_id=values["user"].pk)
-        if values.get("team") is not None:
-            qs = qs.filter(team_id__in=selectors.team_scope(self.org, values["team"]))
-        if values.get("type"):
-            qs = qs.filter(type__key=values["type"])
-        if values.get("from"):
-            qs = qs.filter(local_date__gte=values["from"])
-        if values.get("to"):
-            qs = qs.filter(local_date__lte=values["to"])
-        return qs
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The list and the export are filtered (400 on bad values); one activity is not."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return queryset
 
     def _owner_for(self, user: User | None) -> User | None:
         """The member to log for, if not the caller; 400 unless the rules allow it."""
         if user is None or user.pk == self.membership.user_id:
             return None
         subject = Membership.objects.for_org(self.org).filter(user=user, active=True).first()
-        if subject is None or not rules.can_log_for(self.membership, subject):
+        if subject is None or not access.can_log_for(self.membership, subject):
             raise serializers.ValidationError(
                 {"user": [_("You may not log activities for this member.")]}
             )
         return user
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filtered_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
 
@@ -421,8 +368,8 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         activity = self.get_object()
         rules.require(
-            rules.can_edit_activity(self.membership, activity)
-            or rules.can_annotate_activity(self.membership, activity)
+            access.can_edit_activity(self.membership, activity)
+            or access.can_annotate_activity(self.membership, activity)
         )
         data = ActivityWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
@@ -456,7 +403,7 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
         return import_response(outcome, context=self.get_serializer_context())
 
     @extend_schema(
-        parameters=ACTIVITY_FILTER_PARAMETERS,
+        filters=True,
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
@@ -489,7 +436,7 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
             query=request.GET.urlencode()[:500],
         )
         return csv_export.activities_csv_response(
-            self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
+            self.filter_queryset(self.get_queryset()), tzinfo=self.org.tzinfo, filename=filename
         )
 
 
@@ -497,24 +444,21 @@ class ActivityViewSet(AuditedThrottleMixin, OrgScopedAPIMixin, viewsets.GenericV
 
 
 class ActivityStatsQuerySerializer(serializers.Serializer):
+    """The statistics' own parameters; `from`, `to` and `type` are the activity filters'."""
+
     scope = serializers.ChoiceField(choices=["user", "team", "org"])
     id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     grain = serializers.ChoiceField(choices=["day", "week", "month"])
-    type = serializers.CharField(required=False, max_length=40)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**super().get_fields(), **_date_range_fields(required=True)}
-
-    def validate_type(self, value: str) -> str:
-        return _check_type_key(self.context["org"], value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["scope"] in ("user", "team") and attrs.get("id") is None:
             raise serializers.ValidationError(
                 {"id": [_("Give the id of the %s.") % attrs["scope"]]}
             )
-        _check_range(attrs, max_years=MAX_RANGE_YEARS)
         return attrs
+
+
+STATS_FILTERS = ("from", "to", "type")
 
 
 class ActivityCountSerializer(serializers.Serializer):
@@ -561,9 +505,17 @@ class ActivityStatsView(OrgScopedAPIMixin, APIView):
         responses=ActivityStatsSerializer,
     )
     def get(self, request: Request, org_slug: str) -> Response:
-        params = ActivityStatsQuerySerializer(data=request.query_params, context={"org": self.org})
-        params.is_valid(raise_exception=True)
-        query = params.validated_data
+        params = ActivityStatsQuerySerializer(data=request.query_params)
+        own = {k: v for k, v in request.query_params.items() if k in STATS_FILTERS}
+        filters = selectors.filter_activities(self.membership, own).require_range()
+        errors: dict[str, Any] = {}
+        if not params.is_valid():
+            errors.update(params.errors)
+        if not filters.is_valid():
+            errors.update(translate_validation(filters.errors).detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        query = {**params.validated_data, **filters.form.cleaned_data}
         user_id: int | None = None
         team_ids: frozenset[int] | None = None
         if query["scope"] == "user":
@@ -579,7 +531,7 @@ class ActivityStatsView(OrgScopedAPIMixin, APIView):
             rules.require(rules.can_view_team_numbers(self.membership, team.pk))
             team_ids = selectors.team_scope(self.org, team)
         else:
-            rules.require(bool(rules.is_manager_or_admin(self.membership)))
+            rules.require(access.can_view_org_activity_numbers(self.membership))
         rows = selectors.activity_counts(
             self.org,
             start=query["from"],
@@ -587,7 +539,7 @@ class ActivityStatsView(OrgScopedAPIMixin, APIView):
             grain=query["grain"],
             user_id=user_id,
             team_ids=team_ids,
-            type_key=query.get("type") or None,
+            type_key=query["type"].key if query.get("type") else None,
         )
         fresh = selectors.freshness(self.org)
         payload = {"as_of": fresh.as_of, "pending": fresh.pending, "results": rows}
@@ -601,7 +553,7 @@ class FunnelQuerySerializer(serializers.Serializer):
         return {**super().get_fields(), **_date_range_fields(required=True)}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        _check_range(attrs, max_years=MAX_RANGE_YEARS)
+        _check_range(attrs)
         return attrs
 
 
@@ -650,6 +602,6 @@ class ActivityFunnelView(OrgScopedAPIMixin, APIView):
         team = Team.objects.for_org(self.org).filter(pk=query["team"]).first()
         if team is None:
             raise exceptions.NotFound()
-        rules.require(rules.can_manage_team(self.membership, team.pk))
+        rules.require(access.can_view_funnel(self.membership, team.pk))
         report = selectors.funnel_for_team(self.org, team, start=query["from"], end=query["to"])
         return Response(ActivityFunnelSerializer(report).data)

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import eligible_managers
-from activities import selectors
+from activities import access, selectors
 from activities.models import MAX_QUANTITY, Activity, ActivityType
+from salesmgmt.filters import DateRangeForm, PersonChoiceField
+from salesmgmt.filters import KeyChoiceField as TypeChoiceField
 from salesmgmt.forms import CSVUploadForm, DateField, OrgDateTimeField
 
-LONGEST_PERIOD = timedelta(days=366 * 2)
 NOTE_MAX = 4000
-
-
-class TypeChoiceField(forms.ModelChoiceField):
-    """Activity types chosen by their stable key (buttons, CSV, URLs say `new_visit`)."""
-
-    def __init__(self, queryset: QuerySet[ActivityType], **kwargs: Any) -> None:
-        super().__init__(queryset, to_field_name="key", **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
 
 
 def _companions(org: Organization, *, exclude: int | None, keep: int | None) -> QuerySet[User]:
@@ -156,7 +140,7 @@ class ActivityForm(_ActivityFieldsForm):
         self.fields["accompanied_by"].queryset = _companions(  # type: ignore[attr-defined]
             org, exclude=activity.user_id, keep=activity.accompanied_by_id
         )
-        if rules.is_org_admin(actor):
+        if access.can_log_for_others(actor):
             self.fields["user"].queryset = (  # type: ignore[attr-defined]
                 User.objects.filter(
                     Q(memberships__organization=org, memberships__active=True)
@@ -167,7 +151,7 @@ class ActivityForm(_ActivityFieldsForm):
             )
         else:
             del self.fields["user"]
-        if not rules.can_annotate_activity(actor, activity):
+        if not access.can_annotate_activity(actor, activity):
             del self.fields["observation"]
             del self.fields["follow_up"]
 
@@ -211,23 +195,13 @@ def activity_initial(activity: Activity) -> dict[str, Any]:
 # --- filters and periods -----------------------------------------------------------------
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(DateRangeForm):
     """A range of local dates, `from` and `to` inclusive (names as in the API)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["from"] = DateField(label=_("From"), required=False)
         self.fields["to"] = DateField(label=_("To"), required=False)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end:
-            if start > end:
-                raise forms.ValidationError(_("The start date is after the end date."))
-            if end - start > LONGEST_PERIOD:
-                raise forms.ValidationError(_("Choose a period of at most two years."))
-        return cleaned
 
 
 def bind_with_defaults(data: Any, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -250,60 +224,6 @@ class FunnelFilterForm(PeriodForm):
         self.fields["from"].required = True
         self.fields["to"].required = True
         self.order_fields(self.field_order)
-
-
-class ActivityFilterForm(PeriodForm):
-    """Filters of the activity list (and of its CSV export)."""
-
-    user = PersonChoiceField(
-        User.objects.none(), label=_("Person"), required=False, empty_label=_("Everyone")
-    )
-    team = forms.ModelChoiceField(
-        Team.objects.none(), label=_("Team"), required=False, empty_label=_("All teams")
-    )
-    type = TypeChoiceField(
-        ActivityType.objects.none(), label=_("Type"), required=False, empty_label=_("All types")
-    )
-
-    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        org = actor.organization
-        self.org = org
-        self.fields["type"].queryset = selectors.activity_types(org)  # type: ignore[attr-defined]
-        if rules.is_org_admin(actor):
-            teams = Team.objects.for_org(org).order_by("name")
-            people = Membership.objects.for_org(org)
-        elif rules.is_manager_or_admin(actor):
-            managed = rules.managed_team_ids(actor)
-            teams = Team.objects.for_org(org).filter(pk__in=managed).order_by("name")
-            people = Membership.objects.for_org(org).filter(
-                Q(team_id__in=managed) | Q(user_id=actor.user_id)
-            )
-        else:  # a member sees their own log (and nobody else's names to filter by)
-            del self.fields["user"]
-            del self.fields["team"]
-            return
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
-        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            pk__in=people.values("user_id")
-        ).order_by("name", "username")
-
-    def filter(self, activities: QuerySet[Activity]) -> QuerySet[Activity]:
-        """Narrow an (already visibility-scoped) queryset by the valid filters."""
-        values = self.cleaned_data if self.is_valid() else {}
-        if values.get("user"):
-            activities = activities.filter(user=values["user"])
-        if values.get("team"):
-            activities = activities.filter(
-                team_id__in=selectors.team_scope(self.org, values["team"])
-            )
-        if values.get("type"):
-            activities = activities.filter(type=values["type"])
-        if values.get("from"):
-            activities = activities.filter(local_date__gte=values["from"])
-        if values.get("to"):
-            activities = activities.filter(local_date__lte=values["to"])
-        return activities
 
 
 # --- import --------------------------------------------------------------------------------

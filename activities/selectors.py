@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
+from activities import access
+from activities.filters import ActivityFilter
 from activities.models import Activity, ActivityType, DailyActivityCount, DirtyBucket, RollupState
 from salesmgmt import periods
 
@@ -48,17 +52,26 @@ def freshness(org: Organization) -> Freshness:
     return Freshness(as_of=state.applied_through if state else None, pending=pending)
 
 
-def activities_visible_to(actor: Membership) -> QuerySet[Activity]:
-    """The activity log rows the actor may see (own, accompanied, managed teams; admins all)."""
-    qs = Activity.objects.for_org(actor.organization_id).select_related(
-        "user", "team", "type", "accompanied_by"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    return qs.filter(
-        Q(user_id=actor.user_id) | Q(accompanied_by_id=actor.user_id) | Q(team_id__in=managed)
-    )
+# --- the activity log ---------------------------------------------------------------------
+
+
+def filter_activities(
+    actor: Membership,
+    data: Mapping[str, Any] | None,
+    *,
+    queryset: QuerySet[Activity] | None = None,
+    for_page: bool = False,
+) -> ActivityFilter:
+    """The actor's visible activities narrowed by `data` (user, team, type, from, to)."""
+    visible = access.activities_visible_to(actor) if queryset is None else queryset
+    return ActivityFilter(data, queryset=visible, actor=actor, for_page=for_page)
+
+
+def matching_activities(filters: ActivityFilter) -> QuerySet[Activity]:
+    """The filtered activities, newest first; invalid filters (a page shows their errors)
+    narrow nothing."""
+    rows = filters.qs if filters.is_valid() else filters.queryset
+    return rows.order_by("-occurred_at", "-id")
 
 
 # --- stats/activity -----------------------------------------------------------------------
@@ -178,8 +191,10 @@ def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) ->
     per_user: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         per_user[row["user_id"]][row["type__key"]] = row["total"]
-    current = Membership.objects.for_org(org).filter(
-        team_id__in=scope, active=True, role=Membership.Role.MEMBER
+    current = (
+        Membership.objects.for_org(org)
+        .filter(team_id__in=scope, active=True)
+        .filter(rules.SELLER_MEMBERSHIPS)
     )
     user_ids = set(per_user) | set(current.values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, User
+from activities import access
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from activities.rollup import Bucket, mark_dirty
 from activities.signals import activity_saved
@@ -91,7 +92,7 @@ def create_activity_type(
     *, actor: Membership, key: str, name: str, funnel_order: int | None = None, active: bool = True
 ) -> ActivityType:
     """Add an activity type (admins only)."""
-    rules.require(rules.can_manage_activity_types(actor))
+    rules.require(access.can_manage_activity_types(actor))
     if ActivityType.objects.for_org(actor.organization_id).filter(key=key).exists():
         raise DomainError(_("An activity type with this key exists."), field="key")
     return _save_type(
@@ -110,7 +111,7 @@ def update_activity_type(
     *, actor: Membership, activity_type: ActivityType, **changes: Any
 ) -> ActivityType:
     """Rename, re-order in the funnel or (de)activate a type (admins only); the key is fixed."""
-    rules.require(rules.can_manage_activity_types(actor))
+    rules.require(access.can_manage_activity_types(actor))
     allowed = {"name", "funnel_order", "active"}
     if set(changes) - allowed:
         raise DomainError(_("The key of an activity type cannot change."), field="key")
@@ -194,16 +195,8 @@ def _check_companion(org_id: int, owner_id: int, companion: User | int | None) -
     companion_id = companion if isinstance(companion, int) else companion.pk
     if companion_id == owner_id:
         raise DomainError(_("Nobody accompanies themselves."), field="accompanied_by")
-    ok = (
-        Membership.objects.for_org(org_id)
-        .filter(
-            user_id=companion_id,
-            active=True,
-            role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN],
-        )
-        .exists()
-    )
-    if not ok:
+    companion_membership = Membership.objects.for_org(org_id).filter(user_id=companion_id).first()
+    if companion_membership is None or not access.can_accompany(companion_membership):
         raise DomainError(
             _("The accompanying person must be an active manager of this organisation."),
             field="accompanied_by",
@@ -230,7 +223,7 @@ def _check_deal(actor: Membership, deal: Any) -> None:
     """A linked deal belongs to the organisation and is one the actor works on."""
     if deal is None:
         return
-    if deal.organization_id != actor.organization_id or not rules.can_view_deal(actor, deal):
+    if not access.can_link_deal(actor, deal):
         raise DomainError(_("Unknown deal."), field="deal")
 
 
@@ -273,15 +266,11 @@ def log_activity(
     owner = actor if user is None else _active_membership(org, user)
     if owner is None:
         raise DomainError(_("Unknown member."), field="user")
-    rules.require(rules.can_log_for(actor, owner))
+    rules.require(access.can_log_for(actor, owner))
     activity_type = _resolve_type(org.pk, type)
     moment = _check_moment(org, occurred_at or timezone.now())
     companion_id = _check_companion(org.pk, owner.user_id, accompanied_by)
-    if (
-        (observation or follow_up)
-        and companion_id != actor.user_id
-        and not rules.is_org_admin(actor)
-    ):
+    if (observation or follow_up) and not access.can_annotate_as(actor, companion_id):
         raise DomainError(
             _("Only the accompanying manager records observations."), field="observation"
         )
@@ -336,9 +325,9 @@ def update_activity(*, actor: Membership, activity: Activity, **changes: Any) ->
     if unknown:
         raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     if set(changes) & (_OWNER_FIELDS | {"user"}):
-        rules.require(rules.can_edit_activity(actor, activity))
+        rules.require(access.can_edit_activity(actor, activity))
     if set(changes) & _ANNOTATION_FIELDS:
-        rules.require(rules.can_annotate_activity(actor, activity))
+        rules.require(access.can_annotate_activity(actor, activity))
     old_bucket = Bucket(activity.user_id, activity.local_date)
 
     if "user" in changes and changes["user"] is not None:
@@ -346,7 +335,7 @@ def update_activity(*, actor: Membership, activity: Activity, **changes: Any) ->
         if new_owner is None:
             raise DomainError(_("Unknown member."), field="user")
         if new_owner.user_id != activity.user_id:
-            rules.require(rules.is_org_admin(actor))
+            rules.require(access.can_log_for(actor, new_owner))
             activity.user_id = new_owner.user_id
             activity.team_id = new_owner.team_id  # the new owner's team now
     if "type" in changes:
@@ -386,7 +375,7 @@ def delete_activity(*, actor: Membership, activity: Activity) -> None:
     """Delete an activity (owner or admin) and re-roll its bucket."""
     org = actor.organization
     activity = Activity.objects.for_org(org).select_for_update().get(pk=activity.pk)
-    rules.require(rules.can_edit_activity(actor, activity))
+    rules.require(access.can_edit_activity(actor, activity))
     bucket = Bucket(activity.user_id, activity.local_date)
     activity.delete()
     mark_dirty(org_id=org.pk, buckets=[bucket])
@@ -441,7 +430,7 @@ class ActivityImporter(Importer):
         owner = self.members.get(email)
         if owner is None:
             raise DomainError(_("Unknown member e-mail “%s”.") % email)
-        if not rules.can_log_for(actor, owner):
+        if not access.can_log_for(actor, owner):
             raise DomainError(_("You may only import your own activities."))
         type_key = values.get("type", "").strip()
         if type_key not in self.types:

@@ -17,11 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import rules
 from accounts.audit import record_event
-from accounts.models import Team
 from accounts.views import import_page
-from activities import csv_export, selectors, services
+from activities import access, csv_export, selectors, services
 from activities.forms import (
-    ActivityFilterForm,
     ActivityForm,
     ActivityImportForm,
     ActivityTypeCreateForm,
@@ -77,7 +75,7 @@ def _my_day_context(request: Any) -> dict[str, Any]:
         "counts": [TypeCount(t, counts.get(t.key, 0)) for t in types],
         "live": live,
         "freshness": selectors.freshness(org) if live else None,
-        "latest": selectors.activities_visible_to(me).filter(user_id=me.user_id)[:LATEST_ON_MY_DAY],
+        "latest": access.activities_visible_to(me).filter(user_id=me.user_id)[:LATEST_ON_MY_DAY],
         **build_my_day_panels(org, me, today),
     }
 
@@ -136,13 +134,13 @@ def _logged_message(activity: Activity) -> str:
 def activity_list(request: Any) -> HttpResponse:
     """The activities the person may see, filtered, 50 a page."""
     me = request.membership
-    filters = ActivityFilterForm(request.GET or None, actor=me)
-    activities = filters.filter(selectors.activities_visible_to(me))
+    filters = selectors.filter_activities(me, request.GET or None, for_page=True)
+    activities = selectors.matching_activities(filters)
     page = Paginator(activities, ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
         "is_manager_or_admin": rules.is_manager_or_admin(me),
@@ -158,8 +156,11 @@ def activity_list(request: Any) -> HttpResponse:
 def activity_export(request: Any) -> HttpResponseBase:
     """The filtered list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
-    filters = ActivityFilterForm(request.GET or None, actor=me)
-    activities = filters.filter(selectors.activities_visible_to(me))
+    filters = selectors.filter_activities(me, request.GET or None, for_page=True)
+    list_url = f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
+    if filters.is_bound and not filters.is_valid():  # the list shows what is wrong
+        return redirect(list_url)
+    activities = selectors.matching_activities(filters)
     filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
         response = csv_export.activities_csv_response(
@@ -167,9 +168,7 @@ def activity_export(request: Any) -> HttpResponseBase:
         )
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
-        return redirect(
-            f"{reverse('activities:activity_list', args=[org.slug])}?{request.GET.urlencode()}"
-        )
+        return redirect(list_url)
     record_event(
         action="export",
         actor=me.user_id,
@@ -193,7 +192,7 @@ def activity_import(request: Any) -> HttpResponse:
         template="activities/import.html",
         columns=services.IMPORT_COLUMNS,
         type_keys=[t.key for t in selectors.activity_types(org, active_only=True)],
-        can_import_for_others=rules.is_org_admin(me),
+        can_import_for_others=access.can_log_for_others(me),
     )
 
 
@@ -203,12 +202,12 @@ def activity_edit(request: Any, activity_id: int) -> HttpResponse:
     """One activity: the owner (or an admin) edits it, the accompanying manager annotates
     it, everyone else who may see it reads it."""
     org, me = request.org, request.membership
-    activity = get_object_or_404(selectors.activities_visible_to(me), pk=activity_id)
+    activity = get_object_or_404(access.activities_visible_to(me), pk=activity_id)
     form: ActivityForm | AnnotationForm | None = None
     data = request.POST if request.method == "POST" else None
-    if rules.can_edit_activity(me, activity):
+    if access.can_edit_activity(me, activity):
         form = ActivityForm(data, org=org, activity=activity, actor=me)
-    elif rules.can_annotate_activity(me, activity):
+    elif access.can_annotate_activity(me, activity):
         form = AnnotationForm(data, activity=activity)
     if request.method == "POST":
         rules.require(form is not None)
@@ -227,7 +226,7 @@ def activity_edit(request: Any, activity_id: int) -> HttpResponse:
         "activity": activity,
         "form": form,
         "full_form": isinstance(form, ActivityForm),
-        "can_delete": rules.can_edit_activity(me, activity),
+        "can_delete": access.can_edit_activity(me, activity),
     }
     status = 422 if form is not None and form.errors else 200
     return render(request, "activities/edit.html", context, status=status)
@@ -238,7 +237,7 @@ def activity_edit(request: Any, activity_id: int) -> HttpResponse:
 def activity_delete(request: Any, activity_id: int) -> HttpResponse:
     """Delete an activity (owner or admin); from my day's Undo, answer with fresh counts."""
     org, me = request.org, request.membership
-    activity = get_object_or_404(selectors.activities_visible_to(me), pk=activity_id)
+    activity = get_object_or_404(access.activities_visible_to(me), pk=activity_id)
     services.delete_activity(actor=me, activity=activity)
     if wants_fragment(request):
         context = {**_my_day_context(request), "undone": True}
@@ -250,19 +249,13 @@ def activity_delete(request: Any, activity_id: int) -> HttpResponse:
 # --- manager pages ----------------------------------------------------------------------
 
 
-def _teams_for_numbers(me: Any) -> Any:
-    """The teams whose funnel the person may open: admins all, managers the ones they lead."""
-    teams = Team.objects.for_org(me.organization_id).order_by("name")
-    return teams if rules.is_org_admin(me) else teams.filter(pk__in=rules.managed_team_ids(me))
-
-
 @org_view
 @require_GET
 def funnel(request: Any) -> HttpResponse:
     """A team's funnel over a period: stages, conversions and each member's bottleneck."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
-    teams = _teams_for_numbers(me)
+    rules.require(access.can_view_funnel_page(me))
+    teams = access.funnel_teams_visible_to(me)
     first_team = teams.filter(pk=me.team_id).first() or teams.first()
     defaults = {**_this_month_to_date(org), "team": first_team.pk if first_team else None}
     form = FunnelFilterForm(bind_with_defaults(request.GET, defaults), teams=teams)
@@ -308,7 +301,7 @@ class AccompanimentLine:
 def accompaniments(request: Any) -> HttpResponse:
     """How often I went along with each member, with my latest observation of them."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_view_accompaniments(me))
     form = PeriodForm(bind_with_defaults(request.GET, _this_month_to_date(org)))
     lines: list[AccompanimentLine] = []
     if form.is_valid():
@@ -353,7 +346,7 @@ def _type_list_page(
             rows.append(bound_row)
         else:
             rows.append((activity_type, _type_row_form(activity_type)))
-    context = {"form": form, "rows": rows, "can_edit": rules.can_manage_activity_types(me)}
+    context = {"form": form, "rows": rows, "can_edit": access.can_manage_activity_types(me)}
     return render(request, "activities/type_list.html", context, status=status)
 
 
@@ -362,10 +355,10 @@ def _type_list_page(
 def type_list(request: Any) -> HttpResponse:
     """Activity types in funnel order; admins add and edit them, managers read."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
+    rules.require(access.can_view_activity_types(me))
     form = ActivityTypeCreateForm(request.POST or None, initial={"active": True})
     if request.method == "POST":
-        rules.require(rules.can_manage_activity_types(me))
+        rules.require(access.can_manage_activity_types(me))
         if form.is_valid():
             try:
                 created = services.create_activity_type(actor=me, **form.cleaned_data)
@@ -384,7 +377,7 @@ def type_edit(request: Any, type_id: int) -> HttpResponse:
     """Rename, re-order or (de)activate one type (admins); inline with htmx."""
     org, me = request.org, request.membership
     activity_type = get_object_or_404(selectors.activity_types(org), pk=type_id)
-    rules.require(rules.can_manage_activity_types(me))
+    rules.require(access.can_manage_activity_types(me))
     form = _type_row_form(activity_type, request.POST)
     if form.is_valid():
         try:

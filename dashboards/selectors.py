@@ -31,8 +31,9 @@ from activities.selectors import (
     stages_of,
 )
 from dashboards import access
+from deals.access import deals_visible_to
 from deals.models import Deal, Stage
-from deals.selectors import deals_visible_to, with_staleness
+from deals.selectors import with_staleness
 from goals.models import Goal, Metric
 from goals.selectors import (
     Progress,

@@ -16,10 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -37,8 +38,9 @@ from rest_framework.views import APIView
 from accounts import rules
 from accounts.audit import record_event
 from accounts.imports import submit_import
-from accounts.models import Membership, Organization, Team, User
-from deals import csv_io, selectors, services
+from accounts.models import Organization, Team, User
+from deals import access, csv_io, selectors, services
+from deals.filters import CustomerFilter, DealFilter
 from deals.models import Concern, Contact, Customer, Deal, DealNote, Stage, StageChange
 from salesmgmt import periods
 from salesmgmt.api import (
@@ -92,15 +94,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"industry": {"required": False}, "notes": {"required": False}}
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "q", OpenApiTypes.STR, description="Part of the customer's name or industry."
-            )
-        ]
-    ),
-)
+class CustomerFilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_customers(view.membership, request.query_params, queryset=queryset)
+
+
 class CustomerViewSet(
     OrgScopedAPIMixin,
     mixins.ListModelMixin,
@@ -112,16 +110,20 @@ class CustomerViewSet(
     serializer_class = CustomerSerializer
     lookup_url_kwarg = "customer_id"
     lookup_value_regex = "[0-9]+"
-    filter_backends: list[Any] = []
+    filter_backends = [CustomerFilterBackend]
+    filterset_class = CustomerFilter
 
     def get_queryset(self) -> QuerySet[Customer]:
         if self.is_schema_generation:
             return Customer.objects.none()
-        customers = Customer.objects.for_org(self.org).prefetch_related("contacts")
-        search = self.request.query_params.get("q", "").strip()[:200]
-        if search:
-            customers = customers.filter(Q(name__icontains=search) | Q(industry__icontains=search))
+        customers = access.customers_visible_to(self.membership).prefetch_related("contacts")
         return customers.order_by("name", "id")
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The list is searched (400 on a bad search); one customer is not."""
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        return queryset
 
     def _fresh(self, customer: Customer) -> dict[str, Any]:
         fresh = Customer.objects.for_org(self.org).prefetch_related("contacts").get(pk=customer.pk)
@@ -196,7 +198,7 @@ class StageViewSet(
     @extend_schema(request=StageSerializer, responses={201: StageSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Asked before validating, so that a caller without the right learns nothing more.
-        rules.require(rules.can_configure_pipeline(self.membership))
+        rules.require(access.can_configure_pipeline(self.membership))
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         stage = services.save_stage(actor=self.membership, **data.validated_data)
@@ -205,7 +207,7 @@ class StageViewSet(
     @extend_schema(request=StageSerializer, responses=StageSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         stage = self.get_object()
-        rules.require(rules.can_configure_pipeline(self.membership))
+        rules.require(access.can_configure_pipeline(self.membership))
         data = self.get_serializer(stage, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -448,30 +450,11 @@ class DealNoteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"body": {"max_length": 5000}}
 
 
-class DealFilterSerializer(serializers.Serializer):
-    """Query parameters of the deal list and export (all optional)."""
+class DealFilterBackend(DjangoFilterBackend):
+    """The deal list's one FilterSet, built by `selectors.filter_deals` for the caller."""
 
-    owner = _member_field(required=False)
-    team = OrgScopedPrimaryKeyField(model=Team, required=False)
-    stage = serializers.CharField(required=False, max_length=40)
-    open = serializers.BooleanField(required=False, allow_null=True, default=None)
-    stale = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-    def validate_stage(self, value: str) -> str:
-        if value and not Stage.objects.for_org(self.context["org"]).filter(key=value).exists():
-            raise serializers.ValidationError(_("Unknown stage “%s”.") % value)
-        return value
-
-
-DEAL_FILTER_PARAMETERS = [
-    OpenApiParameter("owner", OpenApiTypes.INT, description="Only this member's deals."),
-    OpenApiParameter(
-        "team", OpenApiTypes.INT, description="Only deals of this team and its sub-teams."
-    ),
-    OpenApiParameter("stage", OpenApiTypes.STR, description="Stage key."),
-    OpenApiParameter("open", OpenApiTypes.BOOL, description="true: open deals; false: closed."),
-    OpenApiParameter("stale", OpenApiTypes.BOOL, description="true: stale open deals only."),
-]
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_deals(view.membership, request.query_params, queryset=queryset)
 
 
 def _with_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -489,7 +472,6 @@ _UPDATE_FIELDS = (
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=DEAL_FILTER_PARAMETERS),
     retrieve=extend_schema(responses=DealSerializer),
     destroy=extend_schema(responses={204: None}),
 )
@@ -499,34 +481,20 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     serializer_class = DealSerializer
     lookup_url_kwarg = "deal_id"
     lookup_value_regex = "[0-9]+"
-    filter_backends: list[Any] = []
+    filter_backends = [DealFilterBackend]
+    filterset_class = DealFilter
 
     def get_queryset(self) -> QuerySet[Deal]:
         if self.is_schema_generation:
             return Deal.objects.none()
-        visible = selectors.deals_visible_to(self.membership)
-        return _with_rows(selectors.with_staleness(visible, self.org)).order_by(
-            "-updated_at", "-id"
-        )
+        visible = access.deals_visible_to(self.membership)
+        return selectors.with_staleness(visible, self.org).order_by("-updated_at", "-id")
 
-    def filtered_queryset(self) -> QuerySet[Deal]:
-        """The visible deals narrowed by the query parameters (400 on bad values)."""
-        params = DealFilterSerializer(
-            data=self.request.query_params.dict(), context=self.get_serializer_context()
-        )
-        params.is_valid(raise_exception=True)
-        values = params.validated_data
-        visible = selectors.deals_visible_to(self.membership)
-        deals = selectors.filter_deals(
-            visible,
-            self.org,
-            owner=values["owner"].pk if values.get("owner") is not None else None,
-            team=values["team"].pk if values.get("team") is not None else None,
-            stage=values.get("stage") or None,
-            open_only=values.get("open"),
-            stale=values.get("stale"),
-        )
-        return deals.order_by("-updated_at", "-id")
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The list and the export are filtered (400 on bad values); one deal is not."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return queryset
 
     def _fresh(self, deal: Deal) -> dict[str, Any]:
         """A deal just written, re-read in the list's shape (it may have left the caller's view)."""
@@ -535,11 +503,11 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         return dict(DealSerializer(fresh, context=self.get_serializer_context()).data)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(_with_rows(self.filtered_queryset()))
+        page = self.paginate_queryset(_with_rows(self.filter_queryset(self.get_queryset())))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self._fresh(self.get_object()))
 
     @extend_schema(request=DealWriteSerializer, responses={201: DealSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -554,7 +522,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     @extend_schema(request=DealWriteSerializer, responses=DealSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
-        rules.require(rules.can_edit_deal(self.membership, deal))
+        rules.require(access.can_edit_deal(self.membership, deal))
         data = DealWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -634,7 +602,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def forecast(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
-        rules.require(rules.can_adjust_forecast(self.membership, deal))
+        rules.require(access.can_adjust_forecast(self.membership, deal))
         data = ForecastCallSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -684,7 +652,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
         return import_response(outcome, context=self.get_serializer_context())
 
     @extend_schema(
-        parameters=DEAL_FILTER_PARAMETERS,
+        filters=True,
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
@@ -709,7 +677,7 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         filename = f"deals-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
         response = csv_io.deals_csv_response(
-            self.filtered_queryset(), tzinfo=self.org.tzinfo, filename=filename
+            self.filter_queryset(self.get_queryset()), tzinfo=self.org.tzinfo, filename=filename
         )
         record_event(
             action="export",
@@ -740,14 +708,6 @@ def _team_of(org: Organization, params: Mapping[str, Any]) -> Team | None:
     if team is None:
         raise exceptions.NotFound()
     return team
-
-
-def _require_team_numbers(actor: Membership, team: Team | None) -> None:
-    """Team totals: its members, its managers, admins; the whole organisation: managers+."""
-    if team is None:
-        rules.require(bool(rules.is_manager_or_admin(actor)))
-    else:
-        rules.require(rules.can_view_team_numbers(actor, team.pk))
 
 
 TEAM_PARAMETER = OpenApiParameter(
@@ -787,10 +747,7 @@ class PipelineView(OrgScopedAPIMixin, APIView):
     @extend_schema(parameters=[TEAM_PARAMETER], responses=PipelineSerializer)
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        if team is None:
-            rules.require(bool(rules.is_org_admin(self.membership)))
-        else:
-            rules.require(rules.can_manage_team(self.membership, team))
+        rules.require(access.can_view_pipeline(self.membership, team))
         return Response(PipelineSerializer(selectors.pipeline(self.org, team=team)).data)
 
 
@@ -827,7 +784,10 @@ class ForecastSerializer(serializers.Serializer):
 
 
 class ForecastView(OrgScopedAPIMixin, APIView):
-    """The quarter's forecast: closed, commit, best case and pipeline against the quota."""
+    """The quarter's forecast: closed, commit, best case and pipeline against the quota.
+
+    A team's: its members, its managers and admins; the whole organisation's: admins.
+    """
 
     @extend_schema(
         parameters=[
@@ -839,7 +799,7 @@ class ForecastView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        _require_team_numbers(self.membership, team)
+        rules.require(access.can_view_forecast(self.membership, team))
         query = ForecastQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         result = selectors.forecast(self.org, team=team, on=query.validated_data.get("date"))
@@ -867,7 +827,10 @@ class DealStatsQuerySerializer(TeamQuerySerializer):
 
 
 class DealStatsView(OrgScopedAPIMixin, APIView):
-    """Win rate, average cycle, days in each stage, and this quarter weighted by close month."""
+    """Win rate, average cycle, days in each stage, and this quarter weighted by close month.
+
+    Read like the forecast: a team's by its members, managers and admins; everyone's by admins.
+    """
 
     @extend_schema(
         parameters=[
@@ -878,7 +841,7 @@ class DealStatsView(OrgScopedAPIMixin, APIView):
     )
     def get(self, request: Request, org_slug: str) -> Response:
         team = _team_of(self.org, request.query_params)
-        _require_team_numbers(self.membership, team)
+        rules.require(access.can_view_forecast(self.membership, team))
         query = DealStatsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         stats = selectors.win_stats(self.org, team=team, since=query.validated_data.get("since"))

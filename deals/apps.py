@@ -6,11 +6,14 @@ class DealsConfig(AppConfig):
     verbose_name = "Deals"
 
     def ready(self) -> None:
+        from activities.access import register_deal_rule
         from activities.rollup import register_recomputer
         from deals import receivers  # noqa: F401  (org defaults, demo data, goal sources)
+        from deals.access import can_view_deal
         from deals.csv_io import DealImporter
         from deals.rollup import won_deals
         from salesmgmt.imports import register_importer
 
+        register_deal_rule(can_view_deal)  # which deals an activity may link
         register_recomputer(won_deals)
         register_importer(DealImporter)

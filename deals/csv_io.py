@@ -22,9 +22,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts import rules
 from accounts.models import Membership, User
-from deals import services
+from deals import access, services
 from deals.models import Concern, Deal
 from salesmgmt.csv_files import limit_export, streaming_csv_response
 from salesmgmt.errors import DomainError
@@ -83,7 +82,7 @@ class DealImporter(Importer):
 
     A customer is matched by name (case-insensitive) and added when the organisation has
     none of that name; the owner (default: the importer) must be the importer or someone
-    they manage. Only managers and admins import deals (`rules.can_import_deals`).
+    they manage. Only managers and admins import deals (`access.can_import_deals`).
     """
 
     kind = "deals"
@@ -95,7 +94,7 @@ class DealImporter(Importer):
 
     @classmethod
     def may_import(cls, actor: Membership) -> bool:
-        return rules.can_import_deals(actor)
+        return access.can_import_deals(actor)
 
     @classmethod
     def created_message(cls, count: int) -> str:

@@ -8,51 +8,27 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from accounts import rules
 from accounts.models import Membership, Team, User
-from deals import selectors
+from deals import access
 from deals.models import Customer, Deal, Stage
 from salesmgmt import periods
+from salesmgmt.filters import KeyChoiceField as StageChoiceField
+from salesmgmt.filters import PersonChoiceField
 from salesmgmt.forms import CSVUploadForm, DateField
 
-# The deal list's sortable columns: URL value -> ORDER BY expression.
-SORTS: dict[str, Any] = {
-    "title": F("title"),
-    "customer": F("customer__name"),
-    "owner": F("owner__name"),
-    "stage": F("stage__order"),
-    "amount": F("amount"),
-    "close": F("expected_close_date"),
-    "next": F("next_step_date"),
-    "touched": F("last_touched"),
-}
-DEFAULT_SORT = "-touched"
-# The query keys a saved view keeps (anything else in a URL is dropped).
-LIST_KEYS = ("q", "owner", "team", "stage", "status", "stale", "sort")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
+# The query keys a saved view keeps (anything else in a URL is dropped); `status` is the
+# list's former name for `open` (open/closed/all), still read from older saved views and links.
+LIST_KEYS = ("q", "owner", "team", "stage", "open", "status", "stale", "sort")
+_STATUS_TO_OPEN = {"open": "true", "closed": "false", "all": ""}
 
 
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
-
-
-class StageChoiceField(forms.ModelChoiceField):
-    """A stage chosen by its stable key (`proposal`), as buttons, CSV and the API say it."""
-
-    def __init__(self, queryset: QuerySet[Stage], **kwargs: Any) -> None:
-        super().__init__(queryset, to_field_name="key", **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
 
 
 def active_people(org_id: int) -> QuerySet[User]:
@@ -61,112 +37,17 @@ def active_people(org_id: int) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids).order_by("name", "username")
 
 
-def assignable_owners(actor: Membership) -> QuerySet[User]:
-    """Whom the actor may give a deal to: admins anyone, managers their people, all themselves."""
-    people = Membership.objects.for_org(actor.organization_id).filter(active=True)
-    if not rules.is_org_admin(actor):
-        people = people.filter(
-            Q(user_id=actor.user_id) | Q(team_id__in=rules.managed_team_ids(actor))
-        )
-    return User.objects.filter(pk__in=people.values("user_id")).order_by("name", "username")
-
-
-def visible_teams(actor: Membership) -> QuerySet[Team]:
-    """Teams whose deals the actor may filter by: admins all, managers the ones they lead."""
-    teams = Team.objects.for_org(actor.organization_id).order_by("name")
-    if rules.is_org_admin(actor):
-        return teams
-    return teams.filter(pk__in=rules.managed_team_ids(actor))
-
-
 # --- board and list filters ---------------------------------------------------------------
 
 
-class DealFilterForm(forms.Form):
-    """The deal list's filters and sort; the board uses the team and owner filters only."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
-    )
-    owner = PersonChoiceField(
-        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Everyone")
-    )
-    stage = StageChoiceField(
-        label=_("Stage"), queryset=Stage.objects.none(), required=False, empty_label=_("Any stage")
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("Open and closed"))],
-    )
-    stale = forms.ChoiceField(
-        label=_("Staleness"),
-        required=False,
-        choices=[("", _("Any")), ("yes", _("Stale only")), ("no", _("Not stale"))],
-    )
-    sort = forms.ChoiceField(
-        label=_("Sort"),
-        required=False,
-        choices=[(f"{sign}{key}", f"{sign}{key}") for key in SORTS for sign in ("", "-")],
-    )
-
-    def __init__(self, data: QueryDict | None = None, *, actor: Membership, board: bool = False):
-        super().__init__(data if data else None)
-        self.actor = actor
-        teams = visible_teams(actor)
-        owners = assignable_owners(actor)
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
-        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
-        self.fields["stage"].queryset = Stage.objects.for_org(actor.organization_id)  # type: ignore[attr-defined]
-        # Members see their own and collaborating deals: a team or owner choice says nothing.
-        if not rules.is_manager_or_admin(actor):
-            del self.fields["team"], self.fields["owner"]
-        if board:
-            for name in ("stage", "status", "stale", "sort"):
-                del self.fields[name]
-
-    def value(self, name: str) -> Any:
-        """A filter's valid value (None when unset or invalid: a bad filter is ignored)."""
-        if not self.is_bound or name not in self.fields:
-            return None
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
-
-    def chosen_status(self) -> str:
-        return self.value("status") or "open"
-
-    def chosen_sort(self) -> str:
-        return self.value("sort") or DEFAULT_SORT
-
-    def filter(self, deals: QuerySet[Deal]) -> QuerySet[Deal]:
-        """The visible deals narrowed by the valid filters (staleness annotated), sorted."""
-        org = self.actor.organization
-        owner, team, stage = self.value("owner"), self.value("team"), self.value("stage")
-        status, stale = self.chosen_status(), self.value("stale")
-        deals = selectors.filter_deals(
-            deals,
-            org,
-            owner=owner.pk if owner else None,
-            team=team.pk if team else None,
-            stage=stage.key if stage else None,
-            open_only={"open": True, "closed": False}.get(status),
-            stale={"yes": True, "no": False}.get(stale or ""),
-        )
-        search = (self.value("q") or "").strip()
-        if search:
-            deals = deals.filter(Q(title__icontains=search) | Q(customer__name__icontains=search))
-        return deals
-
-    def sorted(self, deals: QuerySet[Deal]) -> QuerySet[Deal]:
-        key = self.chosen_sort()
-        expression = SORTS[key.lstrip("-")]
-        ordered = (
-            expression.desc(nulls_last=True)
-            if key.startswith("-")
-            else expression.asc(nulls_last=True)
-        )
-        return deals.order_by(ordered, "-id")
+def page_filter_data(data: QueryDict, *, board: bool = False) -> QueryDict:
+    """The list's query string as the deal filters read it: open deals unless the person
+    chose otherwise (`open`, or the former `status`); the board shows every stage."""
+    bound = data.copy()
+    status = bound.pop("status", [""])[-1]
+    if not board and "open" not in bound:
+        bound["open"] = _STATUS_TO_OPEN.get(status, "true")
+    return bound
 
 
 def list_query(data: QueryDict) -> str:
@@ -239,7 +120,7 @@ class DealForm(forms.Form):
         org_id = actor.organization_id
         self.actor, self.deal = actor, deal
         self.fields["customer"].queryset = Customer.objects.for_org(org_id)  # type: ignore[attr-defined]
-        owners = assignable_owners(actor)
+        owners = access.deal_owners_assignable_by(actor)
         if deal is not None:  # keep the current owner choosable, whoever it is
             owners = User.objects.filter(Q(pk__in=owners.values("pk")) | Q(pk=deal.owner_id))
         self.fields["owner"].queryset = owners.order_by("name", "username")  # type: ignore[attr-defined]
@@ -253,7 +134,7 @@ class DealForm(forms.Form):
         else:
             for name in self.CREATE_ONLY:
                 del self.fields[name]
-        if not rules.is_manager_or_admin(actor):
+        if not access.can_give_deals_to_others(actor):
             del self.fields["owner"]  # members own what they create, and cannot hand deals on
 
     @staticmethod
@@ -354,10 +235,6 @@ class CustomerForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class CustomerSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
 
 class ContactForm(forms.Form):

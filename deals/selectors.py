@@ -3,51 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from accounts import rules
 from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
-from deals.models import DailyDealWon, Deal, ForecastSnapshot, Stage, StageChange
+from deals import access
+from deals.filters import CustomerFilter, DealFilter
+from deals.models import Customer, DailyDealWon, Deal, ForecastSnapshot, Stage, StageChange
 from salesmgmt import periods
-
-
-def deals_visible_to(actor: Membership) -> QuerySet[Deal]:
-    """Deals the actor works on: own, collaborating, their teams' (managers), all (admins)."""
-    qs = Deal.objects.for_org(actor.organization_id).select_related(
-        "stage", "customer", "owner", "team"
-    )
-    if rules.is_org_admin(actor):
-        return qs
-    managed = rules.managed_team_ids(actor)
-    collaborating = Deal.collaborators.through.objects.filter(
-        deal_id=OuterRef("pk"), user_id=actor.user_id
-    )
-    managed_owners = (
-        Membership.objects.for_org(actor.organization_id)
-        .filter(team_id__in=managed)
-        .values("user_id")
-    )
-    return qs.filter(
-        Q(owner_id=actor.user_id)
-        | Exists(collaborating)
-        | Q(team_id__in=managed)
-        | Q(owner_id__in=managed_owners)
-    )
 
 
 def stale_cutoff(org: Organization) -> datetime:
@@ -66,30 +37,57 @@ def with_staleness(qs: QuerySet[Deal], org: Organization) -> QuerySet[Deal]:
 
 
 def filter_deals(
-    qs: QuerySet[Deal],
-    org: Organization,
+    actor: Membership,
+    data: Mapping[str, Any] | None,
     *,
-    owner: int | None = None,
-    team: int | None = None,
-    stage: str | None = None,
-    open_only: bool | None = None,
-    stale: bool | None = None,
-) -> QuerySet[Deal]:
-    """The deal list's filters (shared by the page, the API and CSV export)."""
-    if owner is not None:
-        qs = qs.filter(owner_id=owner)
-    if team is not None:
-        qs = qs.filter(team_id__in=team_and_descendant_ids(org, team))
-    if stage:
-        qs = qs.filter(stage__key=stage)
-    if open_only is True:
-        qs = qs.filter(stage__outcome=Stage.Outcome.OPEN)
-    elif open_only is False:
-        qs = qs.exclude(stage__outcome=Stage.Outcome.OPEN)
-    qs = with_staleness(qs, org)
-    if stale is not None:
-        qs = qs.filter(is_stale=stale)  # type: ignore[misc]
-    return qs
+    queryset: QuerySet[Deal] | None = None,
+    for_page: bool = False,
+    board: bool = False,
+) -> DealFilter:
+    """The actor's visible deals (or `queryset`, a part of them) narrowed by `data`
+    (q, owner, team, stage, open, stale); staleness is annotated for the filter and rows."""
+    deals = access.deals_visible_to(actor) if queryset is None else queryset
+    if "is_stale" not in deals.query.annotations:
+        deals = with_staleness(deals, actor.organization)
+    return DealFilter(data, queryset=deals, actor=actor, for_page=for_page, board=board)
+
+
+def filter_customers(
+    actor: Membership, data: Mapping[str, Any] | None, *, queryset: QuerySet[Customer] | None = None
+) -> CustomerFilter:
+    """The organisation's customers (or `queryset`, a part of them) narrowed by `data` (q)."""
+    customers = access.customers_visible_to(actor) if queryset is None else queryset
+    return CustomerFilter(data, queryset=customers)
+
+
+# The deal list page's sortable columns: URL value -> ORDER BY expression.
+SORTS: dict[str, Any] = {
+    "title": F("title"),
+    "customer": F("customer__name"),
+    "owner": F("owner__name"),
+    "stage": F("stage__order"),
+    "amount": F("amount"),
+    "close": F("expected_close_date"),
+    "next": F("next_step_date"),
+    "touched": F("last_touched"),
+}
+DEFAULT_SORT = "-touched"
+
+
+def chosen_sort(value: str | None) -> str:
+    """The list's sort key (`amount`, `-touched`…): a valid one, else the default."""
+    value = value or ""
+    return value if value.lstrip("-") in SORTS and value.count("-") <= 1 else DEFAULT_SORT
+
+
+def sorted_deals(deals: QuerySet[Deal], sort: str) -> QuerySet[Deal]:
+    """Deals (with staleness annotated) in the list's sort order; empty values last."""
+    key = chosen_sort(sort)
+    expression = SORTS[key.lstrip("-")]
+    ordered = (
+        expression.desc(nulls_last=True) if key.startswith("-") else expression.asc(nulls_last=True)
+    )
+    return deals.order_by(ordered, "-id")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from accounts import rules
 from accounts.models import Membership, Organization, User
 from activities.rollup import Bucket, mark_dirty
 from activities.services import request_rollup
+from deals import access
 from deals.models import (
     Concern,
     Contact,
@@ -66,7 +67,7 @@ def save_stage(
     outcome: str = Stage.Outcome.OPEN, stage: Stage | None = None,
 ) -> Stage:  # fmt: skip
     """Create or change a pipeline stage (admins only); the key of a stage is fixed."""
-    rules.require(rules.can_configure_pipeline(actor))
+    rules.require(access.can_configure_pipeline(actor))
     if outcome not in Stage.Outcome.values:
         raise DomainError(_("Outcome must be open, won or lost."), field="outcome")
     if not 0 <= int(probability) <= 100:
@@ -313,8 +314,7 @@ def check_new_deal(
     owner_membership = lookups.member(owner_id)
     if owner_membership is None:
         raise DomainError(_("The owner must be an active member."), field="owner")
-    if owner_id != actor.user_id:
-        rules.require(rules.can_manage_member(actor, owner_membership))
+    rules.require(access.can_assign_deal_to(actor, owner_membership))
     if not (title or "").strip():
         raise DomainError(_("A deal needs a title."), field="title")
     if term not in Deal.Term.values:
@@ -466,7 +466,7 @@ def update_deal(*, actor: Membership, deal: Deal, **changes: Any) -> Deal:
     """Change a deal's details; a won deal whose amount or owner changes is re-rolled."""
     org = actor.organization
     deal = Deal.objects.for_org(org).select_for_update().get(pk=deal.pk)
-    rules.require(rules.can_edit_deal(actor, deal))
+    rules.require(access.can_edit_deal(actor, deal))
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise DomainError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
@@ -507,7 +507,7 @@ def update_deal(*, actor: Membership, deal: Deal, **changes: Any) -> Deal:
             )
             if new_owner is None:
                 raise DomainError(_("The owner must be an active member."), field="owner")
-            rules.require(rules.is_org_admin(actor) or rules.can_manage_member(actor, new_owner))
+            rules.require(access.can_assign_deal_to(actor, new_owner))
             deal.owner_id, deal.team_id = owner_id, new_owner.team_id
     deal.save()
     if "collaborators" in changes:
@@ -552,7 +552,7 @@ def move_deal_to_stage(
     # row at all when a concurrent move changed `stage_id` (the re-check after the wait
     # pairs the new deal row with the old stage row), so the stage is read after the lock.
     deal = Deal.objects.for_org(org).select_for_update().get(pk=deal.pk)
-    rules.require(rules.can_edit_deal(actor, deal))
+    rules.require(access.can_edit_deal(actor, deal))
     target = _stage(org.pk, stage)
     if target.pk == deal.stage_id:
         return deal  # already there: nothing to record
@@ -588,7 +588,7 @@ def move_deal_to_stage(
 def set_forecast_category(*, actor: Membership, deal: Deal, category: str, note: str = "") -> Deal:
     """The owner sets a deal's forecast category; a manager adjusting it leaves a note."""
     deal = Deal.objects.for_org(actor.organization).select_for_update().get(pk=deal.pk)
-    rules.require(rules.can_adjust_forecast(actor, deal))
+    rules.require(access.can_adjust_forecast(actor, deal))
     if category not in Deal.Forecast.values:
         raise DomainError(_("Unknown forecast category."), field="forecast_category")
     if deal.owner_id != actor.user_id and not (note or "").strip():
@@ -604,7 +604,7 @@ def set_forecast_category(*, actor: Membership, deal: Deal, category: str, note:
 @transaction.atomic
 def add_note(*, actor: Membership, deal: Deal, body: str) -> DealNote:
     """Add a note to a deal's timeline."""
-    rules.require(rules.can_edit_deal(actor, deal))
+    rules.require(access.can_edit_deal(actor, deal))
     if not (body or "").strip():
         raise DomainError(_("Write something."), field="body")
     return DealNote.objects.create(deal=deal, author_id=actor.user_id, body=body.strip()[:5000])
@@ -614,7 +614,7 @@ def add_note(*, actor: Membership, deal: Deal, body: str) -> DealNote:
 def delete_deal(*, actor: Membership, deal: Deal) -> None:
     """Delete a deal (owner or admin); a won deal's credit is taken back."""
     deal = Deal.objects.for_org(actor.organization).select_for_update().get(pk=deal.pk)
-    rules.require(rules.can_delete_deal(actor, deal))
+    rules.require(access.can_delete_deal(actor, deal))
     bucket = (deal.won_user_id, deal.won_date)
     deal.delete()
     if bucket[0] and bucket[1]:
@@ -633,7 +633,7 @@ def touch_deal_activity(*, deal_id: int, at: Any) -> None:
 @transaction.atomic
 def add_concern(*, actor: Membership, deal: Deal, text: str) -> Concern:
     """Record a concern the customer raised (whoever works the deal)."""
-    rules.require(rules.can_edit_deal(actor, deal))
+    rules.require(access.can_edit_deal(actor, deal))
     text = (text or "").strip()
     if not text:
         raise DomainError(_("A concern needs a text."), field="text")
@@ -643,7 +643,7 @@ def add_concern(*, actor: Membership, deal: Deal, text: str) -> Concern:
 @transaction.atomic
 def set_concern_resolved(*, actor: Membership, concern: Concern, resolved: bool) -> Concern:
     """Mark a concern resolved, or open it again."""
-    rules.require(rules.can_edit_deal(actor, concern.deal))
+    rules.require(access.can_edit_deal(actor, concern.deal))
     concern.resolved = resolved
     concern.resolved_at = timezone.now() if resolved else None
     concern.save(update_fields=["resolved", "resolved_at"])
@@ -676,5 +676,5 @@ def save_deal_view(*, actor: Membership, name: str, query: str) -> SavedDealView
 @transaction.atomic
 def delete_deal_view(*, actor: Membership, view: SavedDealView) -> None:
     """Delete one of the actor's own saved views."""
-    rules.require(view.user_id == actor.user_id and view.organization_id == actor.organization_id)
+    rules.require(access.can_manage_saved_view(actor, view))
     view.delete()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,13 +23,11 @@ from accounts import rules
 from accounts.audit import record_event
 from accounts.models import Membership, Team
 from accounts.views import import_page
-from deals import csv_io, selectors, services
+from deals import access, csv_io, selectors, services
 from deals.forms import (
     ConcernForm,
     ContactForm,
     CustomerForm,
-    CustomerSearchForm,
-    DealFilterForm,
     DealForm,
     DealImportForm,
     ForecastFilterForm,
@@ -41,6 +39,7 @@ from deals.forms import (
     StageForm,
     TeamScopeForm,
     list_query,
+    page_filter_data,
 )
 from deals.models import Concern, Customer, Deal, SavedDealView, Stage
 from deals.panels import deal_panels
@@ -74,7 +73,7 @@ def _board_deals(me: Membership) -> QuerySet[Deal]:
         .values("n")
     )
     return (
-        selectors.deals_visible_to(me)
+        access.deals_visible_to(me)
         .annotate(open_concerns=Coalesce(Subquery(open_concerns), 0))
         .prefetch_related("collaborators")
     )
@@ -103,16 +102,20 @@ class BoardColumn:
 def deal_board(request: Any) -> HttpResponse:
     """Open deals in a column per stage (drag, or pick a stage), won/lost drop zones."""
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me, board=True)
-    deals = filters.filter(_board_deals(me)).order_by(
-        F("next_step_date").asc(nulls_last=True), "-amount", "id"
+    filters = selectors.filter_deals(
+        me,
+        page_filter_data(request.GET, board=True),
+        queryset=_board_deals(me),
+        for_page=True,
+        board=True,
     )
+    deals = filters.qs.order_by(F("next_step_date").asc(nulls_last=True), "-amount", "id")
     stages = list(Stage.objects.for_org(org))
     columns = {s.pk: BoardColumn(s) for s in stages}
     for deal in deals:
         columns[deal.stage_id].deals.append(deal)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "columns": [c for c in columns.values() if c.stage.outcome == Stage.Outcome.OPEN],
         "drop_zones": [c for c in columns.values() if c.stage.outcome != Stage.Outcome.OPEN],
         "stages": stages,
@@ -127,7 +130,7 @@ def deal_board(request: Any) -> HttpResponse:
 def deal_move(request: Any, deal_id: int) -> HttpResponse:
     """Move a deal to a stage (board drag, a card's stage picker, or the deal page)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = MoveDealForm(request.POST, org_id=org.pk)
     if form.is_valid():
         try:
@@ -197,19 +200,23 @@ def _sort_columns(query: QueryDict, current: str) -> list[SortColumn]:
 
 def _list_context(request: Any) -> dict[str, Any]:
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me)
-    deals = filters.sorted(filters.filter(_board_deals(me)))
+    filters = selectors.filter_deals(
+        me, page_filter_data(request.GET), queryset=_board_deals(me), for_page=True
+    )
+    sort = selectors.chosen_sort(request.GET.get("sort"))
+    deals = selectors.sorted_deals(filters.qs, sort)
     page = Paginator(deals, DEALS_PER_PAGE).get_page(request.GET.get("page"))
     query = list_query(request.GET)
     return {
-        "filters": filters,
+        "filters": filters.form,
+        "chosen_sort": sort,
         "page": page,
         "query": query,
-        "sort_columns": _sort_columns(QueryDict(query), filters.chosen_sort()),
+        "sort_columns": _sort_columns(QueryDict(query), sort),
         "today": periods.today(org),
         "saved_views": SavedDealView.objects.for_org(org).filter(user_id=me.user_id),
         "save_form": SavedViewForm(initial={"query": query}),
-        "can_import": rules.can_import_deals(me),
+        "can_import": access.can_import_deals(me),
     }
 
 
@@ -227,14 +234,17 @@ def deal_list(request: Any) -> HttpResponse:
 def deal_export(request: Any) -> HttpResponseBase:
     """The filtered, sorted list as CSV (formula-like cells escaped for spreadsheets)."""
     org, me = request.org, request.membership
-    filters = DealFilterForm(request.GET, actor=me)
-    deals = filters.sorted(filters.filter(selectors.deals_visible_to(me)))
+    filters = selectors.filter_deals(me, page_filter_data(request.GET), for_page=True)
+    list_url = f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}"
+    if not filters.is_valid():  # the list shows what is wrong
+        return redirect(list_url)
+    deals = selectors.sorted_deals(filters.qs, request.GET.get("sort", ""))
     filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
     try:
         response = csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
     except DomainError as exc:  # more rows than an export may hold
         messages.error(request, exc.message)
-        return redirect(f"{reverse('deals:deal_list', args=[org.slug])}?{request.GET.urlencode()}")
+        return redirect(list_url)
     record_event(
         action="export",
         actor=me.user_id,
@@ -309,9 +319,9 @@ def _detail_context(request: Any, deal: Deal, **forms: Any) -> dict[str, Any]:
         "today": periods.today(org),
         "stages": list(Stage.objects.for_org(org)),
         "timeline": selectors.timeline(deal),
-        "can_adjust_forecast": rules.can_adjust_forecast(me, deal),
+        "can_adjust_forecast": access.can_adjust_forecast(me, deal),
         # As in services.delete_deal: the owner or an admin.
-        "can_delete": rules.can_delete_deal(me, deal),
+        "can_delete": access.can_delete_deal(me, deal),
         "move_form": MoveDealForm(initial={"stage": deal.stage.key}, org_id=org.pk),
         "forecast_form": ForecastForm(actor=me, deal=deal),
         "concern_form": ConcernForm(),
@@ -359,7 +369,7 @@ def deal_edit(request: Any, deal_id: int) -> HttpResponse:
     deal = get_object_or_404(_board_deals(me), pk=deal_id)
     form = DealForm(request.POST or None, actor=me, deal=deal)
     if request.method == "POST":
-        rules.require(rules.can_edit_deal(me, deal))
+        rules.require(access.can_edit_deal(me, deal))
         if form.is_valid():
             try:
                 if form.changes():
@@ -378,7 +388,7 @@ def deal_edit(request: Any, deal_id: int) -> HttpResponse:
 def deal_delete(request: Any, deal_id: int) -> HttpResponse:
     """Delete a deal (its owner or an admin)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     services.delete_deal(actor=me, deal=deal)
     messages.success(request, _("Deal “%s” deleted.") % deal.title)
     return redirect("deals:deal_board", org_slug=org.slug)
@@ -389,7 +399,7 @@ def deal_delete(request: Any, deal_id: int) -> HttpResponse:
 def deal_forecast(request: Any, deal_id: int) -> HttpResponse:
     """The owner sets the forecast category; a manager adjusts it with a note."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = ForecastForm(request.POST, actor=me, deal=deal)
     if form.is_valid():
         try:
@@ -420,7 +430,7 @@ def deal_forecast(request: Any, deal_id: int) -> HttpResponse:
 def concern_add(request: Any, deal_id: int) -> HttpResponse:
     """Add a customer concern to a deal."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = ConcernForm(request.POST)
     if form.is_valid():
         try:
@@ -439,7 +449,7 @@ def concern_add(request: Any, deal_id: int) -> HttpResponse:
 def concern_resolve(request: Any, deal_id: int, concern_id: int) -> HttpResponse:
     """Mark a concern resolved, or open again (`resolved=0`)."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     concern = get_object_or_404(Concern.objects.filter(deal=deal), pk=concern_id)
     resolved = request.POST.get("resolved", "1" if not concern.resolved else "0") != "0"
     concern.deal = deal
@@ -463,7 +473,7 @@ def _concerns_response(request: Any, deal: Deal, form: ConcernForm) -> HttpRespo
 def note_add(request: Any, deal_id: int) -> HttpResponse:
     """Add a note to a deal's timeline."""
     org, me = request.org, request.membership
-    deal = get_object_or_404(selectors.deals_visible_to(me), pk=deal_id)
+    deal = get_object_or_404(access.deals_visible_to(me), pk=deal_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -489,18 +499,20 @@ def note_add(request: Any, deal_id: int) -> HttpResponse:
 @require_GET
 def customer_list(request: Any) -> HttpResponse:
     """The organisation's customers, searchable, 50 a page."""
-    org = request.org
-    search = CustomerSearchForm(request.GET or None)
-    customers = Customer.objects.for_org(org).annotate(contact_count=Count("contacts"))
-    if search.is_valid() and search.cleaned_data["q"]:
-        term = search.cleaned_data["q"]
-        customers = customers.filter(Q(name__icontains=term) | Q(industry__icontains=term))
+    search = selectors.filter_customers(
+        request.membership,
+        request.GET or None,
+        queryset=access.customers_visible_to(request.membership).annotate(
+            contact_count=Count("contacts")
+        ),
+    )
+    customers = search.qs
     page = Paginator(customers.order_by("name", "id"), CUSTOMERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"search": search, "page": page, "query": query.urlencode()}
+    context = {"search": search.form, "page": page, "query": query.urlencode()}
     return render(request, "deals/customer_list.html", context)
 
 
@@ -542,7 +554,7 @@ def _customer_context(request: Any, customer: Customer, **forms: Any) -> dict[st
 def customer_detail(request: Any, customer_id: int) -> HttpResponse:
     """A customer: contact persons, the deals one may see, and its details to edit."""
     org = request.org
-    customer = get_object_or_404(Customer.objects.for_org(org), pk=customer_id)
+    customer = get_object_or_404(access.customers_visible_to(request.membership), pk=customer_id)
     if request.method == "POST":
         form = CustomerForm(request.POST)
         if form.is_valid():
@@ -566,7 +578,7 @@ def customer_detail(request: Any, customer_id: int) -> HttpResponse:
 def contact_add(request: Any, customer_id: int) -> HttpResponse:
     """Add a contact person to a customer."""
     org = request.org
-    customer = get_object_or_404(Customer.objects.for_org(org), pk=customer_id)
+    customer = get_object_or_404(access.customers_visible_to(request.membership), pk=customer_id)
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -592,15 +604,13 @@ def contact_add(request: Any, customer_id: int) -> HttpResponse:
 # --- load and health, forecast ------------------------------------------------------------
 
 
-def _managed_teams(me: Membership) -> QuerySet[Team]:
-    teams = Team.objects.for_org(me.organization_id).order_by("name")
-    return teams if rules.is_org_admin(me) else teams.filter(pk__in=rules.managed_team_ids(me))
-
-
-def _bind_team(data: QueryDict, teams: QuerySet[Team], me: Membership) -> dict[str, Any]:
-    """The GET data with a default team: admins the whole organisation, others their team."""
+def _bind_team(
+    data: QueryDict, teams: QuerySet[Team], me: Membership, *, whole_org: bool
+) -> dict[str, Any]:
+    """The GET data with a default team: the whole organisation when the person may read it,
+    else their own team (or the first they may pick)."""
     bound: dict[str, Any] = {k: data.get(k) for k in data}
-    if "team" not in bound and not rules.is_org_admin(me):
+    if "team" not in bound and not whole_org:
         own = teams.filter(pk=me.team_id).first() if me.team_id is not None else None
         first = own or teams.first()
         bound["team"] = first.pk if first else ""
@@ -612,10 +622,11 @@ def _bind_team(data: QueryDict, teams: QuerySet[Team], me: Membership) -> dict[s
 def deal_load(request: Any) -> HttpResponse:
     """Who carries what: each owner's open deals, amount, stale deals and overdue next steps."""
     org, me = request.org, request.membership
-    rules.require(rules.is_manager_or_admin(me))
-    teams = _managed_teams(me)
-    whole_org = bool(rules.is_org_admin(me))
-    form = TeamScopeForm(_bind_team(request.GET, teams, me), teams=teams, whole_org=whole_org)
+    rules.require(access.can_view_load_page(me))
+    teams = access.pipeline_teams_visible_to(me)
+    whole_org = access.can_view_pipeline(me, None)
+    bound = _bind_team(request.GET, teams, me, whole_org=whole_org)
+    form = TeamScopeForm(bound, teams=teams, whole_org=whole_org)
     report = None
     if (whole_org or teams.exists()) and form.is_valid():
         report = selectors.pipeline(org, team=form.cleaned_data["team"])
@@ -630,14 +641,6 @@ def deal_load(request: Any) -> HttpResponse:
     return render(request, "deals/load.html", context)
 
 
-def _forecast_teams(me: Membership) -> QuerySet[Team]:
-    """Teams whose forecast the person may read: admins all, managers theirs, members own."""
-    teams = Team.objects.for_org(me.organization_id).order_by("name")
-    if rules.is_org_admin(me):
-        return teams
-    return teams.filter(Q(pk__in=rules.managed_team_ids(me)) | Q(pk=me.team_id))
-
-
 def _money(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
@@ -647,10 +650,13 @@ def _money(value: Decimal | None) -> float | None:
 def forecast_report(request: Any) -> HttpResponse:
     """A team's quarter: closed + commit + best case against quota, weekly snapshots, stats."""
     org, me = request.org, request.membership
-    teams = _forecast_teams(me)
-    whole_org = bool(rules.is_org_admin(me))
+    teams = access.forecast_teams_visible_to(me)
+    whole_org = access.can_view_forecast(me, None)
     form = ForecastFilterForm(
-        _bind_team(request.GET, teams, me), teams=teams, whole_org=whole_org, org=org
+        _bind_team(request.GET, teams, me, whole_org=whole_org),
+        teams=teams,
+        whole_org=whole_org,
+        org=org,
     )
     context: dict[str, Any] = {"form": form, "has_teams": whole_org or teams.exists()}
     if context["has_teams"] and form.is_valid():
@@ -732,7 +738,7 @@ def _stage_forms(org: Any, *, bound: tuple[int, StageForm] | None = None) -> lis
 def stage_list(request: Any) -> HttpResponse:
     """The pipeline's stages in order (admins change order, probability, outcome; add one)."""
     org, me = request.org, request.membership
-    rules.require(rules.can_configure_pipeline(me))
+    rules.require(access.can_configure_pipeline(me))
     form = StageCreateForm(request.POST or None, prefix="new")
     if request.method == "POST" and form.is_valid():
         try:
@@ -753,7 +759,7 @@ def stage_edit(request: Any, stage_id: int) -> HttpResponse:
     """Change one stage's name, order, probability or outcome (admins)."""
     org, me = request.org, request.membership
     stage = get_object_or_404(Stage.objects.for_org(org), pk=stage_id)
-    rules.require(rules.can_configure_pipeline(me))
+    rules.require(access.can_configure_pipeline(me))
     form = StageForm(request.POST, prefix=f"stage-{stage.pk}")
     if form.is_valid():
         try:

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Team, User
+from activities.access import activities_visible_to
 from activities.models import Activity
-from activities.selectors import activities_visible_to
+from deals.access import deals_visible_to
 from deals.models import Deal, Stage
-from deals.selectors import deals_visible_to
 from goals.access import goals_visible_to
 from goals.models import Goal
 from messaging import access

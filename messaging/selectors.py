@@ -30,8 +30,9 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Membership, User
 from activities import selectors as activity_selectors
+from activities.access import activities_visible_to
+from deals.access import deals_visible_to
 from deals.models import Deal, StageChange
-from deals.selectors import deals_visible_to
 from goals.access import goals_visible_to
 from goals.models import Goal, Metric
 from goals.selectors import days_off_for, target_for_day
@@ -129,11 +130,7 @@ def decorate(actor: Membership, posts: list[Post]) -> list[Post]:
         else set()
     )
     seen_activities = (
-        set(
-            activity_selectors.activities_visible_to(actor)
-            .filter(pk__in=activity_ids)
-            .values_list("pk", flat=True)
-        )
+        set(activities_visible_to(actor).filter(pk__in=activity_ids).values_list("pk", flat=True))
         if activity_ids
         else set()
     )

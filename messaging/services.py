@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
+from activities.access import activities_visible_to
 from activities.models import Activity
-from activities.selectors import activities_visible_to
+from deals.access import deals_visible_to
 from deals.models import Deal
-from deals.selectors import deals_visible_to
 from goals.access import goals_visible_to
 from goals.models import Goal
 from messaging import access, photos, selectors

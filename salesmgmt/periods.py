@@ -51,6 +51,34 @@ def validate_supported_date(value: date) -> None:
         )
 
 
+# --- the one limit on a filter's date range --------------------------------------------------
+
+# Every list, export and statistic filtered by `from`/`to` (pages and API alike) spans at most
+# three years, both ends included: long enough for any year-on-year look, short enough that
+# no request walks the whole history.
+MAX_FILTER_RANGE_DAYS = 1096
+
+
+def validate_filter_range(start: date | None, end: date | None) -> None:
+    """Refuse a reversed range, or one longer than MAX_FILTER_RANGE_DAYS (ends inclusive).
+
+    An open end (None) is not checked. Raises ValidationError (code `range_reversed` or
+    `range_too_long`); forms report it on their `to` field, the API as a 400 on `to`.
+    """
+    if start is None or end is None:
+        return
+    if start > end:
+        raise ValidationError(
+            gettext_lazy("The start date is after the end date."), code="range_reversed"
+        )
+    if (end - start).days + 1 > MAX_FILTER_RANGE_DAYS:
+        raise ValidationError(
+            gettext_lazy("Choose a period of at most %(days)d days (three years)."),
+            code="range_too_long",
+            params={"days": MAX_FILTER_RANGE_DAYS},
+        )
+
+
 class HasCalendar(Protocol):
     timezone: str
     week_start: int

@@ -109,7 +109,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("deals:deal_board", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
     ("deals:deal_list", "GET"):                 (L,   N,   OK,   OK,   OK,   OK,   N),
     ("deals:deal_export", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
-    # salespeople do not import deals (rules.can_import_deals)
+    # salespeople do not import deals (deals.access.can_import_deals)
     ("deals:deal_import", "GET"):               (L,   N,   403,  OK,   OK,   OK,   N),
     ("deals:deal_import", "POST"):              (L,   N,   403,  FOUND, FOUND, FOUND, N),
     ("deals:view_save", "POST"):                (L,   N,   FOUND, FOUND, FOUND, FOUND, N),

@@ -86,7 +86,7 @@ PAGES = [
 DEAL_PAGES = ["deal_detail", "deal_edit"]
 # role -> pages answered 403 (the rest: 200)
 REFUSED = {
-    "member": {"deal_load", "stage_list", "deal_import"},  # rules.can_import_deals
+    "member": {"deal_load", "stage_list", "deal_import"},  # deals.access.can_import_deals
     "manager": {"stage_list"},
     "other_manager": {"stage_list"},
     "admin": set(),
@@ -748,7 +748,7 @@ def test_load_and_health_shows_each_owners_open_deals_stale_and_overdue(
     assert (rows[member.user_id].open_count, rows[member.user_id].open_amount) == (2, 300)
     assert rows[member.user_id].overdue_next_steps == 1
     assert rows[teammate.user_id].open_count == 1
-    assert f"?owner={member.user_id}&amp;status=open&amp;stale=yes" in text(response)
+    assert f"?owner={member.user_id}&amp;open=true&amp;stale=true" in text(response)
 
 
 def test_a_manager_may_not_see_the_load_of_a_team_they_do_not_lead(
