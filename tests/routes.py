@@ -327,6 +327,13 @@ def _notification_of_member(cast: Cast) -> int:
     return found[0].pk
 
 
+def _checkin_of_member(cast: Cast) -> int:
+    """`member`'s check-in this week (manager reads it; other_manager and peers do not)."""
+    from motivation import services
+
+    return services.record_checkin(actor=cast.member, score=4, note="Solid week").pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -357,6 +364,8 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "photo_id": _photo_of_member,
     "conversation_id": _conversation_of_member,
     "notification_id": _notification_of_member,
+    # motivation: member's check-in this week
+    "checkin_id": _checkin_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

@@ -169,6 +169,12 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("messaging:notification_open", "GET"):     (L,   N,   FOUND, N,   N,    N,    N),
     ("messaging:notification_settings", "GET"): (L,  N,   OK,   OK,   OK,   OK,   N),
     ("messaging:notification_settings", "POST"): (L, N,   FOUND, FOUND, FOUND, FOUND, N),
+    # motivation pages: `checkin_id` is member's check-in this week (its author changes it)
+    ("motivation:checkins", "GET"):             (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:checkins", "POST"):            (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("motivation:checkin_delete", "POST"):      (L,   N,   FOUND, 403, N,    403,  N),
+    ("motivation:settings", "GET"):             (L,   N,   403,  403,  403,  OK,   N),
+    ("motivation:settings", "POST"):            (L,   N,   403,  403,  403,  FOUND, N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -264,6 +270,14 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:conversation-messages", "POST"):      (401, N,   CREATED, N,  N,    N,    N),
     ("api:notification-list", "GET"):           (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:notification-read", "POST"):          (401, N,   OK,   OK,   OK,   OK,   N),
+    # motivation API: `checkin_id` is member's check-in this week (peers and other_manager: 404)
+    ("api:motivation-settings", "GET"):         (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:motivation-settings", "PATCH"):       (401, N,   403,  403,  403,  OK,   N),
+    ("api:checkin-list", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:checkin-list", "POST"):               (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:checkin-detail", "GET"):              (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:checkin-detail", "PATCH"):            (401, N,   OK,   403,  N,    403,  N),
+    ("api:checkin-detail", "DELETE"):           (401, N,   NO_CONTENT, 403, N, 403,  N),
 }
 # fmt: on
 
@@ -658,6 +672,18 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:conversation-list", "POST"): Call(lambda c: {"participants": [c.teammate.user_id]}),
     ("api:conversation-messages", "POST"): Call(lambda c: {"body": "See you there."}),
     ("api:notification-read", "POST"): Call(_everyone_has_unread),
+    ("motivation:checkins", "POST"): Call(lambda c: {"score": "4", "note": "Good week"}),
+    ("motivation:settings", "POST"): Call(
+        lambda c: {
+            "checkin_weekday": "2",
+            "one_on_one_days": "14",
+            "leaderboards_enabled": "on",
+            "values_text": "teamwork: Teamwork",
+        }
+    ),
+    ("api:motivation-settings", "PATCH"): Call(lambda c: {"one_on_one_days": 14}),
+    ("api:checkin-list", "POST"): Call(lambda c: {"score": 4, "note": "Good week"}),
+    ("api:checkin-detail", "PATCH"): Call(lambda c: {"score": 5}),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

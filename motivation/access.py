@@ -1,0 +1,89 @@
+"""Who may see and do what in motivation: each resource's "which ones" query beside its rule.
+
+A person's check-ins and 1:1s are seen by the person, their managers (the managers of their
+team and of the teams above it) and admins; never by peers. A 1:1's private notes are seen
+by the manager who wrote them and nobody else, admins included. Kudos are the whole
+organisation's. Roles are read only through `accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts import rules
+from accounts.models import Membership
+from motivation.models import CheckIn
+
+
+def _managed_people(actor: Membership) -> QuerySet[Membership]:
+    """Memberships of the people in the teams the actor manages (with their sub-teams)."""
+    return Membership.objects.for_org(actor.organization_id).filter(
+        team_id__in=rules.managed_team_ids(actor)
+    )
+
+
+def _membership_of(actor: Membership, user_id: int) -> Membership | None:
+    if user_id == actor.user_id:
+        return actor
+    return Membership.objects.for_org(actor.organization_id).filter(user_id=user_id).first()
+
+
+def can_see_person(actor: Membership, user_id: int) -> bool:
+    """The person themselves, their managers and admins (the audience of private signals)."""
+    if not actor.active:
+        return False
+    if user_id == actor.user_id or rules.is_org_admin(actor):
+        return True
+    subject = _membership_of(actor, user_id)
+    return subject is not None and rules.can_manage_member(actor, subject)
+
+
+def people_visible_to(actor: Membership) -> QuerySet[Membership]:
+    """Memberships whose check-ins and 1:1s the actor reads (the query beside `can_see_person`)."""
+    qs = Membership.objects.for_org(actor.organization_id)
+    if not actor.active:
+        return qs.none()
+    if rules.is_org_admin(actor):
+        return qs
+    return qs.filter(Q(user_id=actor.user_id) | Q(team_id__in=rules.managed_team_ids(actor)))
+
+
+def coaches_others(actor: Membership) -> bool:
+    """Managers and admins see alerts and the "who to talk to" page; members do not."""
+    return bool(rules.is_manager_or_admin(actor))
+
+
+def can_edit_motivation_settings(actor: Membership) -> bool:
+    """Only admins change the organisation's motivation settings."""
+    return bool(rules.is_org_admin(actor))
+
+
+# --- check-ins ---------------------------------------------------------------------------
+
+
+def checkins_visible_to(actor: Membership) -> QuerySet[CheckIn]:
+    """Check-ins the actor may read: their own, their people's, everyone's for admins."""
+    qs = CheckIn.objects.for_org(actor.organization_id)
+    if not actor.active:
+        return qs.none()
+    if rules.is_org_admin(actor):
+        return qs
+    return qs.filter(
+        Q(user_id=actor.user_id) | Q(user_id__in=_managed_people(actor).values("user_id"))
+    )
+
+
+def can_view_checkin(actor: Membership, checkin: CheckIn) -> bool:
+    if checkin.organization_id != actor.organization_id:
+        return False
+    return can_see_person(actor, checkin.user_id)
+
+
+def can_check_in_for(actor: Membership, user_id: int) -> bool:
+    """Everyone checks in for themselves, and nobody for anyone else."""
+    return actor.active and user_id == actor.user_id
+
+
+def can_edit_checkin(actor: Membership, checkin: CheckIn) -> bool:
+    """Only its author changes or deletes a check-in (and only within its week: services)."""
+    return can_view_checkin(actor, checkin) and checkin.user_id == actor.user_id

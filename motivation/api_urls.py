@@ -1,0 +1,18 @@
+"""API routes of the motivation app, mounted under /api/v1/orgs/<org_slug>/."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from motivation import api
+
+router = SimpleRouter()
+router.register("checkins", api.CheckInViewSet, basename="checkin")
+
+org_urlpatterns = [
+    *router.urls,
+    path(
+        "motivation-settings/",
+        api.MotivationSettingsView.as_view(),
+        name="motivation-settings",
+    ),
+]

@@ -1,0 +1,51 @@
+"""Demo data for motivation: weeks of check-ins (one person with a visible dip), 1:1s with
+carried-over action items, kudos. Idempotent: an organisation with check-ins is left alone."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from accounts.models import Membership, Organization
+from motivation.models import CheckIn
+from salesmgmt import periods
+
+WEEKS = 6
+DIP = [4, 4, 3, 4, 2, 2]
+NOTES = [
+    "Good week: two new appointments.",
+    "Busy but fine.",
+    "Waiting on two decisions, a bit frustrating.",
+    "Great feedback from a customer.",
+    "",
+]
+
+
+def seed_demo_motivation(*, org: Organization, memberships: list[Membership]) -> int:
+    """Add the demo organisation's motivation data once; returns the check-ins created."""
+    if CheckIn.objects.for_org(org).exists():
+        return 0
+    people = [m for m in memberships if m.active and m.role == Membership.Role.MEMBER]
+    if not people:
+        return 0
+    rng = random.Random(org.slug)  # noqa: S311  (demo data, repeatable)
+    today = periods.today(org)
+    this_week = periods.week_of(org, today).start
+    rows = []
+    for index, person in enumerate(people):
+        for back in range(WEEKS, 0, -1):
+            week = this_week - timedelta(weeks=back)
+            # the first person's visible dip: 4, 4, 3, 4, 2, 2
+            score = DIP[WEEKS - back] if index == 0 else rng.choice([3, 4, 4, 5])
+            rows.append(
+                CheckIn(
+                    organization=org,
+                    user_id=person.user_id,
+                    date=week + timedelta(days=4),
+                    week_start=week,
+                    score=score,
+                    note=rng.choice(NOTES) if index else "Lost the Aoba deal; hard week.",
+                )
+            )
+    CheckIn.objects.bulk_create(rows)
+    return len(rows)

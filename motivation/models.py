@@ -1,0 +1,112 @@
+"""Motivation: each organisation's settings, weekly check-ins, 1:1s with their action items
+and proposed agenda points, and kudos."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from salesmgmt.tenancy import OrgScopedModel, OrgScopedQuerySet
+
+NOTE_MAX = 500
+TEXT_MAX = 5_000
+KUDOS_MAX = 500
+ITEM_MAX = 300
+DEFAULT_ONE_ON_ONE_DAYS = 21
+DEFAULT_CHECKIN_WEEKDAY = 4  # Friday
+
+
+def default_values() -> list[dict[str, str]]:
+    return [
+        {"key": "customer_first", "name": "Customer first"},
+        {"key": "teamwork", "name": "Teamwork"},
+        {"key": "ownership", "name": "Ownership"},
+    ]
+
+
+class MotivationSettings(OrgScopedModel):
+    """How an organisation runs motivation: reminder day, 1:1 rhythm, leaderboards, values."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    checkin_weekday = models.PositiveSmallIntegerField(
+        _("check-in reminder day"), choices=Weekday.choices, default=DEFAULT_CHECKIN_WEEKDAY
+    )
+    one_on_one_days = models.PositiveSmallIntegerField(
+        _("days between 1:1s"),
+        default=DEFAULT_ONE_ON_ONE_DAYS,
+        help_text=_("A person without a 1:1 for longer shows up in the alerts."),
+    )
+    leaderboards_enabled = models.BooleanField(_("leaderboards"), default=True)
+    # [{"key": "teamwork", "name": "Teamwork"}, ...]: what kudos may be tied to.
+    values = models.JSONField(_("values"), default=default_values, blank=True)
+
+    class Meta:
+        verbose_name_plural = "motivation settings"
+        constraints = [
+            models.UniqueConstraint("organization", name="motivation_settings_once_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(checkin_weekday__lte=6), name="motivation_weekday_0_6"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(one_on_one_days__gte=1, one_on_one_days__lte=365),
+                name="motivation_one_on_one_days_1_365",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"motivation settings of {self.organization_id}"
+
+    @property
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+    def value_name(self, key: str | None) -> str:
+        for value in self.values or []:
+            if isinstance(value, dict) and value.get("key") == key:
+                return str(value.get("name") or key)
+        return key or ""
+
+
+class CheckIn(OrgScopedModel):
+    """A person's weekly word on how it goes: a 1 to 5 score and a short note."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    # The first day of the organisation week `date` falls in: one check-in per person per week.
+    week_start = models.DateField(editable=False)
+    score = models.PositiveSmallIntegerField(_("score"))
+    note = models.CharField(_("note"), max_length=NOTE_MAX, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", "user", "week_start", name="checkin_once_per_week"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="checkin_score_1_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "user", "-week_start"])]
+
+    def __str__(self) -> str:
+        return f"check-in {self.week_start} of {self.user_id}"
+
+    @property
+    def is_low(self) -> bool:
+        return self.score <= 2
