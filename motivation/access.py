@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import rules
 from accounts.models import Membership
-from motivation.models import CheckIn
+from motivation.models import ActionItem, CheckIn, OneOnOne
 
 
 def _managed_people(actor: Membership) -> QuerySet[Membership]:
@@ -87,3 +87,71 @@ def can_check_in_for(actor: Membership, user_id: int) -> bool:
 def can_edit_checkin(actor: Membership, checkin: CheckIn) -> bool:
     """Only its author changes or deletes a check-in (and only within its week: services)."""
     return can_view_checkin(actor, checkin) and checkin.user_id == actor.user_id
+
+
+# --- 1:1s ---------------------------------------------------------------------------------
+
+
+def one_on_ones_visible_to(actor: Membership) -> QuerySet[OneOnOne]:
+    """1:1s the actor may read: those they held or had, their people's, all for admins."""
+    qs = OneOnOne.objects.for_org(actor.organization_id)
+    if not actor.active:
+        return qs.none()
+    if rules.is_org_admin(actor):
+        return qs
+    return qs.filter(
+        Q(manager_id=actor.user_id)
+        | Q(member_id=actor.user_id)
+        | Q(member_id__in=_managed_people(actor).values("user_id"))
+    )
+
+
+def can_view_one_on_one(actor: Membership, one_on_one: OneOnOne) -> bool:
+    if one_on_one.organization_id != actor.organization_id or not actor.active:
+        return False
+    if actor.user_id in (one_on_one.manager_id, one_on_one.member_id):
+        return True
+    return can_see_person(actor, one_on_one.member_id)
+
+
+def can_hold_one_on_one_with(actor: Membership, subject: Membership) -> bool:
+    """A manager of the person (or an admin) holds 1:1s with them; never with oneself."""
+    if not actor.active or not subject.active or subject.user_id == actor.user_id:
+        return False
+    return rules.can_manage_member(actor, subject)
+
+
+def people_for_one_on_ones(actor: Membership) -> QuerySet[Membership]:
+    """Whom the actor may hold a 1:1 with (the query beside `can_hold_one_on_one_with`)."""
+    qs = Membership.objects.for_org(actor.organization_id).filter(active=True)
+    if not actor.active:
+        return qs.none()
+    if not rules.is_org_admin(actor):
+        qs = qs.filter(team_id__in=rules.managed_team_ids(actor))
+    return qs.exclude(user_id=actor.user_id)
+
+
+def can_edit_one_on_one(actor: Membership, one_on_one: OneOnOne) -> bool:
+    """The manager who holds the 1:1 writes it (and deletes it); nobody else."""
+    return can_view_one_on_one(actor, one_on_one) and one_on_one.manager_id == actor.user_id
+
+
+def can_read_private_notes(actor: Membership, one_on_one: OneOnOne) -> bool:
+    """Private notes: the writing manager only (not the member, other managers or admins)."""
+    return can_edit_one_on_one(actor, one_on_one)
+
+
+def can_propose_agenda(actor: Membership, one_on_one: OneOnOne) -> bool:
+    """Either of the pair proposes agenda points (before the meeting: services)."""
+    return can_view_one_on_one(actor, one_on_one) and actor.user_id in (
+        one_on_one.manager_id,
+        one_on_one.member_id,
+    )
+
+
+def can_tick_action_item(actor: Membership, item: ActionItem) -> bool:
+    """The item's owner marks it done or open, and so does the manager who holds the 1:1."""
+    one_on_one = item.one_on_one
+    if not can_view_one_on_one(actor, one_on_one):
+        return False
+    return item.owner_id == actor.user_id or one_on_one.manager_id == actor.user_id

@@ -10,20 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules
+from accounts.models import Membership
 from motivation import access, selectors, services
-from motivation.filters import CheckInFilter
-from motivation.models import NOTE_MAX, CheckIn, MotivationSettings
-from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from motivation.filters import CheckInFilter, OneOnOneFilter
+from motivation.models import (
+    ITEM_MAX,
+    NOTE_MAX,
+    TEXT_MAX,
+    AgendaPoint,
+    CheckIn,
+    MotivationSettings,
+    OneOnOne,
+)
+from salesmgmt.api import OrgScopedAPIMixin, OrgUserField, SupportedDateField
+from salesmgmt.errors import DomainError
 
 # --- settings -------------------------------------------------------------------------------
 
@@ -146,3 +159,223 @@ class CheckInViewSet(
         """Take back one's own check-in, during its week."""
         services.delete_checkin(actor=self.membership, checkin=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- 1:1s ---------------------------------------------------------------------------------
+
+
+class ActionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    due = serializers.DateField(read_only=True, allow_null=True)
+    done = serializers.BooleanField(read_only=True)
+    one_on_one = serializers.IntegerField(
+        source="one_on_one_id",
+        read_only=True,
+        help_text=gettext_lazy("The 1:1 where the item was agreed."),
+    )
+    carried_over = serializers.BooleanField(
+        read_only=True, help_text=gettext_lazy("Still open from one of the pair's earlier 1:1s.")
+    )
+
+
+class AgendaPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaPoint
+        fields = ["id", "author", "text", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+        extra_kwargs = {"text": {"max_length": ITEM_MAX}}
+
+
+class OneOnOneSerializer(serializers.ModelSerializer):
+    """A 1:1; `private_notes` is present only for the manager who wrote them."""
+
+    action_items = ActionItemSerializer(many=True, source="items", read_only=True)
+    proposed_agenda = AgendaPointSerializer(many=True, source="proposed_points", read_only=True)
+
+    class Meta:
+        model = OneOnOne
+        fields = [
+            "id", "manager", "member", "date", "agenda", "shared_notes", "private_notes",
+            "action_items", "proposed_agenda", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {
+            "private_notes": {
+                "required": False,
+                "help_text": gettext_lazy(
+                    "Returned only to the manager who wrote them; absent for everyone else."
+                ),
+            }
+        }
+
+    def to_representation(self, instance: OneOnOne) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        actor = self.context.get("membership")
+        if actor is None or not access.can_read_private_notes(actor, instance):
+            data.pop("private_notes", None)
+        return data
+
+
+class NewActionItemSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=ITEM_MAX)
+    owner = OrgUserField(help_text=gettext_lazy("The manager or the member of the 1:1."))
+    due = SupportedDateField(required=False, allow_null=True)
+
+
+class ActionItemChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False,
+        help_text=gettext_lazy(
+            "An existing item of this 1:1 (or carried over to it); omit to add."
+        ),
+    )
+    text = serializers.CharField(max_length=ITEM_MAX, required=False)
+    owner = OrgUserField(required=False)
+    due = SupportedDateField(required=False, allow_null=True)
+    done = serializers.BooleanField(required=False)
+
+
+class OneOnOneWriteSerializer(serializers.Serializer):
+    member = OrgUserField()
+    date = SupportedDateField(required=False, help_text=gettext_lazy("Default: today."))
+    agenda = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    shared_notes = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    private_notes = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    action_items = NewActionItemSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+
+
+class OneOnOneUpdateSerializer(serializers.Serializer):
+    date = SupportedDateField(required=False)
+    agenda = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    shared_notes = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    private_notes = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    action_items = ActionItemChangeSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+
+
+class OneOnOneFilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_one_on_ones(view.membership, request.query_params, queryset)
+
+
+@extend_schema_view(
+    create=extend_schema(request=OneOnOneWriteSerializer, responses={201: OneOnOneSerializer}),
+    partial_update=extend_schema(request=OneOnOneUpdateSerializer, responses=OneOnOneSerializer),
+    destroy=extend_schema(responses={204: None}),
+)
+class OneOnOneViewSet(OrgScopedAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """1:1s: the pair's, the member's managers' and admins' to read (private notes: the
+    writing manager's only); a manager of the member (or an admin) records one."""
+
+    serializer_class = OneOnOneSerializer
+    lookup_url_kwarg = "one_on_one_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends = [OneOnOneFilterBackend]
+    filterset_class = OneOnOneFilter
+
+    def get_queryset(self) -> QuerySet[OneOnOne]:
+        if self.is_schema_generation:
+            return OneOnOne.objects.none()
+        return selectors.one_on_ones_for(self.membership)
+
+    def _shown(self, one_on_one: OneOnOne) -> dict[str, Any]:
+        fresh = self.get_queryset().get(pk=one_on_one.pk)
+        selectors.with_items([fresh])
+        return dict(OneOnOneSerializer(fresh, context=self.get_serializer_context()).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = selectors.with_items(list(page if page is not None else queryset))
+        data = OneOnOneSerializer(rows, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._shown(self.get_object()))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record a 1:1 with one of the caller's people (admins: anyone but themselves)."""
+        data = OneOnOneWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        member = Membership.objects.for_org(self.org).get(user=values.pop("member"))
+        items = [
+            services.NewActionItem(text=i["text"], owner_id=i["owner"].pk, due=i.get("due"))
+            for i in values.pop("action_items", [])
+        ]
+        one_on_one = services.hold_one_on_one(
+            actor=self.membership,
+            member=member,
+            day=values.pop("date", None),
+            action_items=items,
+            **values,
+        )
+        return Response(self._shown(one_on_one), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The holding manager changes anything; the member may only tick `done` on the
+        action items they own."""
+        one_on_one = self.get_object()
+        data = OneOnOneUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        changes = values.pop("action_items", [])
+        manager = access.can_edit_one_on_one(self.membership, one_on_one)
+        if not manager and (values or any(set(c) - {"id", "done"} for c in changes)):
+            rules.require(False)
+        with transaction.atomic():
+            new_items = []
+            for change in changes:
+                if "id" not in change:
+                    if "text" not in change or "owner" not in change:
+                        raise DomainError(
+                            _("A new action item needs a text and an owner."),
+                            field="action_items",
+                        )
+                    new_items.append(
+                        services.NewActionItem(
+                            text=change["text"], owner_id=change["owner"].pk, due=change.get("due")
+                        )
+                    )
+                    continue
+                item = selectors.item_of(one_on_one, change["id"])
+                if item is None:
+                    raise DomainError(
+                        _("Unknown action item %(id)s.") % {"id": change["id"]},
+                        field="action_items",
+                    )
+                if {"text", "owner", "due"} & set(change):
+                    services.update_action_item(
+                        actor=self.membership,
+                        item=item,
+                        text=change.get("text"),
+                        owner=change.get("owner"),
+                        due=change.get("due"),
+                        clear_due="due" in change and change["due"] is None,
+                    )
+                if "done" in change:
+                    services.set_action_item_done(
+                        actor=self.membership, item=item, done=change["done"]
+                    )
+            if manager:
+                services.update_one_on_one(
+                    actor=self.membership, one_on_one=one_on_one, add_items=new_items, **values
+                )
+        return Response(self._shown(one_on_one))
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.delete_one_on_one(actor=self.membership, one_on_one=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=AgendaPointSerializer, responses={201: AgendaPointSerializer})
+    @action(detail=True, methods=["post"], url_path="agenda", url_name="agenda")
+    def agenda(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Either of the pair proposes an agenda point before the meeting."""
+        one_on_one = self.get_object()
+        data = AgendaPointSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        point = services.propose_agenda_point(
+            actor=self.membership, one_on_one=one_on_one, text=data.validated_data["text"]
+        )
+        return Response(AgendaPointSerializer(point).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from motivation import api
 
 router = SimpleRouter()
 router.register("checkins", api.CheckInViewSet, basename="checkin")
+router.register("one-on-ones", api.OneOnOneViewSet, basename="one-on-one")
 
 org_urlpatterns = [
     *router.urls,

@@ -4,9 +4,10 @@ carried-over action items, kudos. Idempotent: an organisation with check-ins is 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from accounts.models import Membership, Organization
+from motivation import access, services
 from motivation.models import CheckIn
 from salesmgmt import periods
 
@@ -48,4 +49,48 @@ def seed_demo_motivation(*, org: Organization, memberships: list[Membership]) ->
                 )
             )
     CheckIn.objects.bulk_create(rows)
+    _seed_one_on_ones(org, memberships, today)
     return len(rows)
+
+
+def _seed_one_on_ones(org: Organization, memberships: list[Membership], today: date) -> None:
+    """Per manager, three people: a 1:1 three weeks ago whose open item carried over to
+    last week's, and a coming one with a point the member proposed."""
+    managers = [m for m in memberships if m.active and m.role == Membership.Role.MANAGER]
+    for manager in managers:
+        people = list(access.people_for_one_on_ones(manager).filter(role="member")[:3])
+        for person in people:
+            first = services.hold_one_on_one(
+                actor=manager,
+                member=person,
+                day=today - timedelta(days=21),
+                agenda="Quarter targets; the two stalled deals.",
+                shared_notes="Pipeline is thin for next month; agreed to book five new visits.",
+                private_notes="Seems tired; ask about workload next time.",
+                action_items=[
+                    services.NewActionItem(
+                        text="Book five new visits", owner_id=person.user_id, due=today
+                    ),
+                    services.NewActionItem(
+                        text="Share the pricing one-pager", owner_id=manager.user_id
+                    ),
+                ],
+            )
+            shared = first.action_items.get(owner_id=manager.user_id)
+            services.set_action_item_done(actor=manager, item=shared, done=True)
+            services.hold_one_on_one(
+                actor=manager,
+                member=person,
+                day=today - timedelta(days=7),
+                agenda="Follow-up on new visits.",
+                shared_notes="Three of five visits booked.",
+            )
+            coming = services.hold_one_on_one(
+                actor=manager,
+                member=person,
+                day=today + timedelta(days=3),
+                agenda="Weekly catch-up",
+            )
+            services.propose_agenda_point(
+                actor=person, one_on_one=coming, text="Can I join the trade fair?"
+            )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Team, User
 from accounts.rules import descendants
-from motivation.models import CheckIn
+from motivation.models import CheckIn, OneOnOne
 
 
 def _org_people(org_id: int) -> QuerySet[User]:
@@ -71,3 +71,19 @@ CheckInFilter.base_filters["from"] = django_filters.DateFilter(
 CheckInFilter.base_filters["to"] = django_filters.DateFilter(
     field_name="date", lookup_expr="lte", label=_("To")
 )
+
+
+class OneOnOneFilter(_OrgFilterSet):
+    """1:1s by member and by manager."""
+
+    people_filters = ("member", "manager")
+    member = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("Member"), help_text=_("User id.")
+    )
+    manager = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("Manager"), help_text=_("User id.")
+    )
+
+    class Meta:
+        model = OneOnOne
+        fields: list[str] = []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from motivation.models import NOTE_MAX, MotivationSettings
+from accounts.models import Membership, User
+from motivation.models import ITEM_MAX, NOTE_MAX, TEXT_MAX, MotivationSettings, OneOnOne
 
 SCORE_CHOICES = [
     (5, _("5 - great")),
@@ -62,3 +63,80 @@ class MotivationSettingsForm(forms.ModelForm):
                 raise forms.ValidationError(_("Write each value as “key: Name”."))
             values.append({"key": key.strip(), "name": name.strip()})
         return values
+
+
+class _PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class OneOnOneEditForm(forms.ModelForm):
+    class Meta:
+        model = OneOnOne
+        fields = ["date", "agenda", "shared_notes", "private_notes"]
+        widgets = {
+            "date": _DateInput(),
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+            "shared_notes": forms.Textarea(attrs={"rows": 4}),
+            "private_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"shared_notes": _("You and the member both read these.")}
+
+
+class OneOnOneForm(forms.Form):
+    """A new 1:1 with one of the manager's people."""
+
+    member = _PersonField(label=_("With"), queryset=User.objects.none())
+    date = forms.DateField(label=_("Date"), widget=_DateInput())
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    shared_notes = forms.CharField(
+        label=_("Shared notes"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("You and the member both read these."),
+    )
+    private_notes = forms.CharField(
+        label=_("Private notes"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only you will ever see these."),
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        member_field = cast(forms.ModelChoiceField, self.fields["member"])
+        member_field.queryset = User.objects.filter(pk__in=people.values("user_id")).order_by(
+            "name", "username"
+        )
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(label=_("Action item"), max_length=ITEM_MAX)
+    owner = _PersonField(label=_("Owner"), queryset=User.objects.none())
+    due = forms.DateField(label=_("Due"), required=False, widget=_DateInput())
+
+    def __init__(self, *args: Any, one_on_one: OneOnOne, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner_field.queryset = User.objects.filter(
+            pk__in=[one_on_one.manager_id, one_on_one.member_id]
+        )
+
+
+class AgendaPointForm(forms.Form):
+    text = forms.CharField(label=_("Propose a point"), max_length=ITEM_MAX)
+
+
+def member_of(org_id: int, user: User) -> Membership:
+    return Membership.objects.for_org(org_id).get(user=user)

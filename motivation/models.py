@@ -110,3 +110,84 @@ class CheckIn(OrgScopedModel):
     @property
     def is_low(self) -> bool:
         return self.score <= 2
+
+
+class OneOnOne(OrgScopedModel):
+    """A 1:1 between a manager and one of their people.
+
+    `private_notes` belong to the manager who holds the 1:1 (`manager`): nobody else ever
+    reads them, not the member, not other managers, not admins.
+    """
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    agenda = models.TextField(_("agenda"), max_length=TEXT_MAX, blank=True)
+    shared_notes = models.TextField(_("shared notes"), max_length=TEXT_MAX, blank=True)
+    private_notes = models.TextField(
+        _("private notes"),
+        max_length=TEXT_MAX,
+        blank=True,
+        help_text=_("Only you will ever see these."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("member")), name="one_on_one_two_people"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "member", "-date"]),
+            models.Index(fields=["organization", "manager", "-date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"1:1 {self.date} {self.manager_id}/{self.member_id}"
+
+
+class ActionItem(models.Model):
+    """Something one of the pair will do; open items show again on the pair's next 1:1s."""
+
+    one_on_one = models.ForeignKey(OneOnOne, on_delete=models.CASCADE, related_name="action_items")
+    text = models.CharField(_("action item"), max_length=ITEM_MAX)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done", "due", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AgendaPoint(models.Model):
+    """A point either of the pair proposes for a coming 1:1."""
+
+    one_on_one = models.ForeignKey(
+        OneOnOne, on_delete=models.CASCADE, related_name="proposed_points"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(_("agenda point"), max_length=ITEM_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text

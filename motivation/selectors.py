@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Membership
 from motivation import access
-from motivation.filters import CheckInFilter
-from motivation.models import CheckIn
+from motivation.filters import CheckInFilter, OneOnOneFilter
+from motivation.models import ActionItem, CheckIn, OneOnOne
 from salesmgmt import periods
 
 
@@ -32,3 +32,67 @@ def my_checkin_this_week(actor: Membership) -> CheckIn | None:
     org = actor.organization
     week = periods.week_of(org, periods.today(org))
     return CheckIn.objects.for_org(org).filter(user_id=actor.user_id, week_start=week.start).first()
+
+
+def one_on_ones_for(actor: Membership) -> QuerySet[OneOnOne]:
+    """The 1:1s the actor may read, latest first, with the pair, items and proposed points."""
+    return (
+        access.one_on_ones_visible_to(actor)
+        .select_related("manager", "member")
+        .prefetch_related(
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+            "proposed_points__author",
+        )
+        .order_by("-date", "-id")
+    )
+
+
+def filter_one_on_ones(
+    actor: Membership,
+    params: Mapping[str, Any] | None,
+    queryset: QuerySet[OneOnOne] | None = None,
+) -> OneOnOneFilter:
+    base = one_on_ones_for(actor) if queryset is None else queryset
+    return OneOnOneFilter(params if params is not None else {}, queryset=base, actor=actor)
+
+
+def with_items(one_on_ones: list[OneOnOne]) -> list[OneOnOne]:
+    """Give each 1:1 `items`: its own action items, then the pair's items still open from
+    earlier 1:1s (`carried_over`). One query for any number of 1:1s."""
+    if not one_on_ones:
+        return one_on_ones
+    pairs = Q()
+    for one in one_on_ones:
+        pairs |= Q(one_on_one__manager_id=one.manager_id, one_on_one__member_id=one.member_id)
+    latest = max(one.date for one in one_on_ones)
+    open_items = list(
+        ActionItem.objects.filter(
+            pairs,
+            done=False,
+            one_on_one__organization_id=one_on_ones[0].organization_id,
+            one_on_one__date__lte=latest,
+        )
+        .select_related("owner", "one_on_one")
+        .order_by("due", "id")
+    )
+    for one in one_on_ones:
+        own = list(one.action_items.all())
+        for item in own:
+            item.carried_over = False  # type: ignore[attr-defined]
+        carried = [
+            item
+            for item in open_items
+            if item.one_on_one.manager_id == one.manager_id
+            and item.one_on_one.member_id == one.member_id
+            and (item.one_on_one.date, item.one_on_one_id) < (one.date, one.pk)
+        ]
+        for item in carried:
+            item.carried_over = True  # type: ignore[attr-defined]
+        one.items = own + carried  # type: ignore[attr-defined]
+    return one_on_ones
+
+
+def item_of(one_on_one: OneOnOne, item_id: int) -> ActionItem | None:
+    """One of the 1:1's items (its own, or one carried over to it), or None."""
+    items: list[ActionItem] = with_items([one_on_one])[0].items  # type: ignore[attr-defined]
+    return next((item for item in items if item.pk == item_id), None)

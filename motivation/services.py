@@ -8,6 +8,7 @@ idempotent because their events name the week.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,13 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import rules
-from accounts.models import Membership, Organization
+from accounts.models import Membership, Organization, User
 from messaging.services import notify
 from motivation import access
 from motivation.models import (
+    ITEM_MAX,
     NOTE_MAX,
+    TEXT_MAX,
+    ActionItem,
+    AgendaPoint,
     CheckIn,
     MotivationSettings,
+    OneOnOne,
 )
 from salesmgmt import periods
 from salesmgmt.errors import DomainError
@@ -221,3 +227,195 @@ def send_checkin_reminders(*, now: datetime | None = None) -> ReminderRun:
             )
         reminded += len(sent)
     return ReminderRun(organizations=orgs, reminded=reminded)
+
+
+# --- 1:1s ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewActionItem:
+    text: str
+    owner_id: int
+    due: date | None = None
+
+
+def _check_text(value: str | None, *, field: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("This field is required."), field=field)
+    if len(value) > limit:
+        raise DomainError(
+            _("Keep it to %(n)d characters.") % {"n": limit}, field=field, code="max_length"
+        )
+    return value
+
+
+def _check_items(one_on_one: OneOnOne, items: Sequence[NewActionItem]) -> list[ActionItem]:
+    """Action items belong to one of the pair; anyone else as owner is refused."""
+    pair = {one_on_one.manager_id, one_on_one.member_id}
+    rows = []
+    for item in items:
+        if item.owner_id not in pair:
+            raise DomainError(
+                _("An action item is owned by the manager or the member of the 1:1."),
+                field="action_items",
+            )
+        if item.due is not None and not periods.is_supported_date(item.due):
+            raise DomainError(_("Enter a valid date."), field="action_items")
+        text = _check_text(item.text, field="action_items", limit=ITEM_MAX, required=True)
+        rows.append(
+            ActionItem(one_on_one=one_on_one, text=text, owner_id=item.owner_id, due=item.due)
+        )
+    return rows
+
+
+def hold_one_on_one(
+    *,
+    actor: Membership,
+    member: Membership,
+    day: date | None = None,
+    agenda: str = "",
+    shared_notes: str = "",
+    private_notes: str = "",
+    action_items: Sequence[NewActionItem] = (),
+) -> OneOnOne:
+    """Record (or plan) a 1:1 of the actor with one of their people; tells the member."""
+    rules.require(access.can_hold_one_on_one_with(actor, member))
+    org = actor.organization
+    day = day or periods.today(org)
+    if not periods.is_supported_date(day):
+        raise DomainError(_("Enter a valid date."), field="date")
+    one_on_one = OneOnOne(
+        organization=org,
+        manager_id=actor.user_id,
+        member_id=member.user_id,
+        date=day,
+        agenda=_check_text(agenda, field="agenda", limit=TEXT_MAX),
+        shared_notes=_check_text(shared_notes, field="shared_notes", limit=TEXT_MAX),
+        private_notes=_check_text(private_notes, field="private_notes", limit=TEXT_MAX),
+    )
+    items = _check_items(one_on_one, action_items)
+    with transaction.atomic():
+        one_on_one.save()
+        for item in items:
+            item.one_on_one = one_on_one
+        ActionItem.objects.bulk_create(items)
+        _notify_member(one_on_one, actor)
+    return one_on_one
+
+
+def _notify_member(one_on_one: OneOnOne, actor: Membership) -> None:
+    org = actor.organization
+    notify(
+        org=org,
+        kind="one_on_one",
+        recipients=[one_on_one.member_id],
+        actor=actor.user_id,
+        event=f"one-on-one:{one_on_one.pk}",
+        url=reverse("motivation:one_on_one_detail", args=[org.slug, one_on_one.pk]),
+        # Only the date: notes never travel in notifications or e-mails.
+        text=one_on_one.date.isoformat(),
+        may_see=lambda m: access.can_view_one_on_one(m, one_on_one),
+    )
+
+
+def update_one_on_one(
+    *,
+    actor: Membership,
+    one_on_one: OneOnOne,
+    add_items: Sequence[NewActionItem] = (),
+    **changes: Any,
+) -> OneOnOne:
+    """The holding manager changes the date, agenda or notes and adds action items."""
+    rules.require(access.can_edit_one_on_one(actor, one_on_one))
+    limits = {"agenda": TEXT_MAX, "shared_notes": TEXT_MAX, "private_notes": TEXT_MAX}
+    fields = ["updated_at"]
+    for field, value in changes.items():
+        if field == "date":
+            if value is None or not periods.is_supported_date(value):
+                raise DomainError(_("Enter a valid date."), field="date")
+            one_on_one.date = value
+        elif field in limits:
+            setattr(one_on_one, field, _check_text(value, field=field, limit=limits[field]))
+        else:
+            raise DomainError(_("This field cannot be changed."), field=field)
+        fields.append(field)
+    items = _check_items(one_on_one, add_items)
+    with transaction.atomic():
+        one_on_one.save(update_fields=fields)
+        ActionItem.objects.bulk_create(items)
+    return one_on_one
+
+
+def delete_one_on_one(*, actor: Membership, one_on_one: OneOnOne) -> None:
+    """The holding manager deletes a 1:1 (its own action items and points go with it)."""
+    rules.require(access.can_edit_one_on_one(actor, one_on_one))
+    with transaction.atomic():
+        one_on_one.delete()
+
+
+def set_action_item_done(*, actor: Membership, item: ActionItem, done: bool) -> ActionItem:
+    """Mark an action item done (or open again): its owner or the holding manager."""
+    rules.require(access.can_tick_action_item(actor, item))
+    if item.done != done:
+        item.done = done
+        item.done_at = timezone.now() if done else None
+        with transaction.atomic():
+            item.save(update_fields=["done", "done_at"])
+    return item
+
+
+def update_action_item(
+    *,
+    actor: Membership,
+    item: ActionItem,
+    text: str | None = None,
+    owner: User | int | None = None,
+    due: date | None = None,
+    clear_due: bool = False,
+) -> ActionItem:
+    """The holding manager rewrites, re-assigns (within the pair) or re-dates an action item."""
+    rules.require(access.can_edit_one_on_one(actor, item.one_on_one))
+    fields: list[str] = []
+    if text is not None:
+        item.text = _check_text(text, field="action_items", limit=ITEM_MAX, required=True)
+        fields.append("text")
+    if owner is not None:
+        owner_id = owner if isinstance(owner, int) else owner.pk
+        _check_items(item.one_on_one, [NewActionItem(text="-", owner_id=owner_id)])
+        item.owner_id = owner_id
+        fields.append("owner")
+    if due is not None or clear_due:
+        item.due = due
+        fields.append("due")
+    if fields:
+        with transaction.atomic():
+            item.save(update_fields=fields)
+    return item
+
+
+def propose_agenda_point(*, actor: Membership, one_on_one: OneOnOne, text: str) -> AgendaPoint:
+    """Either of the pair adds a point to a coming 1:1's agenda (not once it is past)."""
+    rules.require(access.can_propose_agenda(actor, one_on_one))
+    if one_on_one.date < periods.today(actor.organization):
+        raise DomainError(_("This 1:1 has already taken place."))
+    point = AgendaPoint(
+        one_on_one=one_on_one,
+        author_id=actor.user_id,
+        text=_check_text(text, field="text", limit=ITEM_MAX, required=True),
+    )
+    with transaction.atomic():
+        point.save()
+        if actor.user_id == one_on_one.member_id:
+            org = actor.organization
+            notify(
+                org=org,
+                kind="one_on_one",
+                recipients=[one_on_one.manager_id],
+                actor=actor.user_id,
+                event=f"agenda-point:{point.pk}",
+                url=reverse("motivation:one_on_one_detail", args=[org.slug, one_on_one.pk]),
+                text=point.text,
+                may_see=lambda m: access.can_view_one_on_one(m, one_on_one),
+            )
+    return point

@@ -10,6 +10,20 @@ org_urlpatterns = [
     path("checkins/", views.checkins, name="checkins"),
     path("checkins/<int:checkin_id>/delete/", views.checkin_delete, name="checkin_delete"),
     path("motivation/settings/", views.motivation_settings, name="settings"),
+    path("one-on-ones/", views.one_on_ones, name="one_on_ones"),
+    path("one-on-ones/<int:one_on_one_id>/", views.one_on_one_detail, name="one_on_one_detail"),
+    path(
+        "one-on-ones/<int:one_on_one_id>/delete/",
+        views.one_on_one_delete,
+        name="one_on_one_delete",
+    ),
+    path("one-on-ones/<int:one_on_one_id>/items/", views.action_item_add, name="action_item_add"),
+    path(
+        "one-on-ones/<int:one_on_one_id>/items/<int:item_id>/done/",
+        views.action_item_done,
+        name="action_item_done",
+    ),
+    path("one-on-ones/<int:one_on_one_id>/agenda/", views.agenda_propose, name="agenda_propose"),
 ]
 
 urlpatterns = [

@@ -8,13 +8,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motivation import access, selectors, services
-from motivation.forms import CheckInForm, MotivationSettingsForm
+from motivation.forms import (
+    ActionItemForm,
+    AgendaPointForm,
+    CheckInForm,
+    MotivationSettingsForm,
+    OneOnOneEditForm,
+    OneOnOneForm,
+    member_of,
+)
+from motivation.models import OneOnOne
+from salesmgmt import periods
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.tenancy import org_view
 
@@ -101,3 +111,170 @@ def motivation_settings(request: Any) -> HttpResponse:
             return redirect("motivation:settings", request.org.slug)
     status = 422 if form.errors else 200
     return render(request, "motivation/settings.html", {"form": form}, status=status)
+
+
+# --- 1:1s ---------------------------------------------------------------------------------
+
+
+def _one_on_one_or_404(request: Any, one_on_one_id: int) -> OneOnOne:
+    return get_object_or_404(selectors.one_on_ones_for(request.membership), pk=one_on_one_id)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def one_on_ones(request: Any) -> HttpResponse:
+    """The 1:1s the reader had, held or oversees; managers record a new one here."""
+    me = request.membership
+    coaches = access.coaches_others(me)
+    if request.method == "POST" and not coaches:
+        raise PermissionDenied
+    form = OneOnOneForm(
+        request.POST or None,
+        people=access.people_for_one_on_ones(me),
+        initial={"date": periods.today(request.org), "member": request.GET.get("member")},
+    )
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            created = services.hold_one_on_one(
+                actor=me,
+                member=member_of(request.org.pk, values.pop("member")),
+                day=values.pop("date"),
+                **values,
+            )
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("1:1 saved."))
+            return redirect("motivation:one_on_one_detail", request.org.slug, created.pk)
+    filtered = selectors.filter_one_on_ones(me, request.GET)
+    listed = filtered.qs if filtered.is_valid() else selectors.one_on_ones_for(me).none()
+    page = _page(request, listed)
+    context = {
+        "form": form if coaches else None,
+        "filter": filtered,
+        "page": page,
+        "rows": selectors.with_items(list(page.object_list)),
+        "coaches": coaches,
+    }
+    return render(
+        request, "motivation/one_on_ones.html", context, status=422 if form.errors else 200
+    )
+
+
+def _detail_context(request: Any, one_on_one: OneOnOne, **forms: Any) -> dict[str, Any]:
+    me = request.membership
+    selectors.with_items([one_on_one])
+    can_edit = access.can_edit_one_on_one(me, one_on_one)
+    today = periods.today(request.org)
+    context = {
+        "one": one_on_one,
+        "can_edit": can_edit,
+        "private": access.can_read_private_notes(me, one_on_one),
+        "can_propose": access.can_propose_agenda(me, one_on_one) and one_on_one.date >= today,
+        "edit_form": OneOnOneEditForm(instance=one_on_one) if can_edit else None,
+        "item_form": ActionItemForm(one_on_one=one_on_one) if can_edit else None,
+        "point_form": AgendaPointForm(),
+        "tickable": {
+            item.pk
+            for item in one_on_one.items  # type: ignore[attr-defined]
+            if item.owner_id == me.user_id or can_edit
+        },
+    }
+    context.update(forms)
+    return context
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def one_on_one_detail(request: Any, one_on_one_id: int) -> HttpResponse:
+    """A 1:1: agenda, proposed points, shared notes, action items (private notes: writer)."""
+    one_on_one = _one_on_one_or_404(request, one_on_one_id)
+    if request.method == "POST":
+        if not access.can_edit_one_on_one(request.membership, one_on_one):
+            raise PermissionDenied
+        form = OneOnOneEditForm(request.POST, instance=OneOnOne.objects.get(pk=one_on_one.pk))
+        if form.is_valid():
+            try:
+                services.update_one_on_one(
+                    actor=request.membership, one_on_one=one_on_one, **form.cleaned_data
+                )
+            except DomainError as exc:
+                add_domain_error_to_form(form, exc)
+            else:
+                messages.success(request, _("1:1 saved."))
+                return redirect("motivation:one_on_one_detail", request.org.slug, one_on_one.pk)
+        context = _detail_context(request, one_on_one, edit_form=form)
+        return render(request, "motivation/one_on_one_detail.html", context, status=422)
+    context = _detail_context(request, one_on_one)
+    return render(request, "motivation/one_on_one_detail.html", context)
+
+
+@org_view
+@require_POST
+def one_on_one_delete(request: Any, one_on_one_id: int) -> HttpResponse:
+    one_on_one = _one_on_one_or_404(request, one_on_one_id)
+    services.delete_one_on_one(actor=request.membership, one_on_one=one_on_one)
+    messages.success(request, _("1:1 deleted."))
+    return redirect("motivation:one_on_ones", request.org.slug)
+
+
+@org_view
+@require_POST
+def action_item_add(request: Any, one_on_one_id: int) -> HttpResponse:
+    """The holding manager adds an action item for either of the pair."""
+    one_on_one = _one_on_one_or_404(request, one_on_one_id)
+    if not access.can_edit_one_on_one(request.membership, one_on_one):
+        raise PermissionDenied
+    form = ActionItemForm(request.POST, one_on_one=one_on_one)
+    if form.is_valid():
+        item = services.NewActionItem(
+            text=form.cleaned_data["text"],
+            owner_id=form.cleaned_data["owner"].pk,
+            due=form.cleaned_data["due"],
+        )
+        try:
+            services.update_one_on_one(
+                actor=request.membership, one_on_one=one_on_one, add_items=[item]
+            )
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            return redirect("motivation:one_on_one_detail", request.org.slug, one_on_one.pk)
+    context = _detail_context(request, one_on_one, item_form=form)
+    return render(request, "motivation/one_on_one_detail.html", context, status=422)
+
+
+@org_view
+@require_POST
+def action_item_done(request: Any, one_on_one_id: int, item_id: int) -> HttpResponse:
+    """The item's owner (or the holding manager) marks it done, or open again."""
+    one_on_one = _one_on_one_or_404(request, one_on_one_id)
+    item = selectors.item_of(one_on_one, item_id)
+    if item is None:
+        raise Http404
+    services.set_action_item_done(
+        actor=request.membership, item=item, done=request.POST.get("done", "1") != "0"
+    )
+    return redirect("motivation:one_on_one_detail", request.org.slug, one_on_one.pk)
+
+
+@org_view
+@require_POST
+def agenda_propose(request: Any, one_on_one_id: int) -> HttpResponse:
+    """Either of the pair proposes a point for the coming 1:1."""
+    one_on_one = _one_on_one_or_404(request, one_on_one_id)
+    if not access.can_propose_agenda(request.membership, one_on_one):
+        raise PermissionDenied
+    form = AgendaPointForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_agenda_point(
+                actor=request.membership, one_on_one=one_on_one, text=form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            return redirect("motivation:one_on_one_detail", request.org.slug, one_on_one.pk)
+    context = _detail_context(request, one_on_one, point_form=form)
+    return render(request, "motivation/one_on_one_detail.html", context, status=422)

@@ -334,6 +334,33 @@ def _checkin_of_member(cast: Cast) -> int:
     return services.record_checkin(actor=cast.member, score=4, note="Solid week").pk
 
 
+def _one_on_one_of_member(cast: Cast) -> int:
+    """`manager`'s coming 1:1 with `member` (other_manager and peers cannot see it)."""
+    from datetime import timedelta
+
+    from motivation import services
+    from salesmgmt import periods
+
+    one = services.hold_one_on_one(
+        actor=cast.manager,
+        member=cast.member,
+        day=periods.today(cast.org) + timedelta(days=3),
+        agenda="Pipeline review",
+        private_notes="Only the manager reads this.",
+        action_items=[
+            services.NewActionItem(text="Send the proposal", owner_id=cast.member.user_id)
+        ],
+    )
+    return one.pk
+
+
+def _action_item_of_member(cast: Cast) -> int:
+    """`member`'s open action item in `one_on_one_id`."""
+    from motivation.models import ActionItem
+
+    return ActionItem.objects.get(one_on_one_id=cast.object_value("one_on_one_id")).pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -366,6 +393,9 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "notification_id": _notification_of_member,
     # motivation: member's check-in this week
     "checkin_id": _checkin_of_member,
+    # manager's coming 1:1 with member, and member's action item in it
+    "one_on_one_id": _one_on_one_of_member,
+    "item_id": _action_item_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

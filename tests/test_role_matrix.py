@@ -175,6 +175,15 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("motivation:checkin_delete", "POST"):      (L,   N,   FOUND, 403, N,    403,  N),
     ("motivation:settings", "GET"):             (L,   N,   403,  403,  403,  OK,   N),
     ("motivation:settings", "POST"):            (L,   N,   403,  403,  403,  FOUND, N),
+    # `one_on_one_id`: manager's coming 1:1 with member; `item_id`: member's action item in it
+    ("motivation:one_on_ones", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:one_on_ones", "POST"):         (L,   N,   403,  FOUND, 422, FOUND, N),
+    ("motivation:one_on_one_detail", "GET"):    (L,   N,   OK,   OK,   N,    OK,   N),
+    ("motivation:one_on_one_detail", "POST"):   (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:one_on_one_delete", "POST"):   (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:action_item_add", "POST"):     (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:action_item_done", "POST"):    (L,   N,   FOUND, FOUND, N,  403,  N),
+    ("motivation:agenda_propose", "POST"):      (L,   N,   FOUND, FOUND, N,  403,  N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -278,6 +287,12 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:checkin-detail", "GET"):              (401, N,   OK,   OK,   N,    OK,   N),
     ("api:checkin-detail", "PATCH"):            (401, N,   OK,   403,  N,    403,  N),
     ("api:checkin-detail", "DELETE"):           (401, N,   NO_CONTENT, 403, N, 403,  N),
+    ("api:one-on-one-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:one-on-one-list", "POST"):            (401, N,   403,  CREATED, 403, CREATED, N),
+    ("api:one-on-one-detail", "GET"):           (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:one-on-one-detail", "PATCH"):         (401, N,   403,  OK,   N,    403,  N),
+    ("api:one-on-one-detail", "DELETE"):        (401, N,   403,  NO_CONTENT, N, 403, N),
+    ("api:one-on-one-agenda", "POST"):          (401, N,   CREATED, CREATED, N, 403, N),
 }
 # fmt: on
 
@@ -684,6 +699,20 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:motivation-settings", "PATCH"): Call(lambda c: {"one_on_one_days": 14}),
     ("api:checkin-list", "POST"): Call(lambda c: {"score": 4, "note": "Good week"}),
     ("api:checkin-detail", "PATCH"): Call(lambda c: {"score": 5}),
+    ("motivation:one_on_ones", "POST"): Call(
+        lambda c: {"member": c.member.user_id, "date": "2030-01-10", "agenda": "Targets"}
+    ),
+    ("motivation:one_on_one_detail", "POST"): Call(
+        lambda c: {"date": "2030-01-10", "agenda": "Targets", "shared_notes": "Agreed"}
+    ),
+    ("motivation:action_item_add", "POST"): Call(
+        lambda c: {"text": "Call Aoba", "owner": c.member.user_id}
+    ),
+    ("motivation:action_item_done", "POST"): Call(lambda c: {"done": "1"}),
+    ("motivation:agenda_propose", "POST"): Call(lambda c: {"text": "My targets"}),
+    ("api:one-on-one-list", "POST"): Call(lambda c: {"member": c.member.user_id}),
+    ("api:one-on-one-detail", "PATCH"): Call(lambda c: {"shared_notes": "Agreed"}),
+    ("api:one-on-one-agenda", "POST"): Call(lambda c: {"text": "My targets"}),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records
