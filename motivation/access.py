@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import rules
 from accounts.models import Membership
-from motivation.models import ActionItem, CheckIn, OneOnOne
+from motivation.models import ActionItem, CheckIn, Kudos, OneOnOne
 
 
 def _managed_people(actor: Membership) -> QuerySet[Membership]:
@@ -155,3 +155,39 @@ def can_tick_action_item(actor: Membership, item: ActionItem) -> bool:
     if not can_view_one_on_one(actor, one_on_one):
         return False
     return item.owner_id == actor.user_id or one_on_one.manager_id == actor.user_id
+
+
+# --- kudos --------------------------------------------------------------------------------
+
+
+def kudos_visible_to(actor: Membership) -> QuerySet[Kudos]:
+    """Kudos are the whole organisation's to read."""
+    qs = Kudos.objects.for_org(actor.organization_id)
+    return qs if actor.active else qs.none()
+
+
+def can_view_kudos(actor: Membership, kudos: Kudos) -> bool:
+    return actor.active and kudos.organization_id == actor.organization_id
+
+
+def can_thank(actor: Membership, subject: Membership) -> bool:
+    """Anyone thanks any active colleague of the organisation, never themselves."""
+    return (
+        actor.active
+        and subject.active
+        and subject.organization_id == actor.organization_id
+        and subject.user_id != actor.user_id
+    )
+
+
+def colleagues_of(actor: Membership) -> QuerySet[Membership]:
+    """Whom the actor may thank (the query beside `can_thank`)."""
+    qs = Membership.objects.for_org(actor.organization_id).filter(active=True)
+    return qs.exclude(user_id=actor.user_id) if actor.active else qs.none()
+
+
+def can_delete_kudos(actor: Membership, kudos: Kudos) -> bool:
+    """The author takes their kudos back; admins remove any (moderation)."""
+    return can_view_kudos(actor, kudos) and (
+        kudos.from_user_id == actor.user_id or bool(rules.is_org_admin(actor))
+    )

@@ -24,18 +24,28 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from accounts.models import Membership
+from activities.models import Activity
+from deals.models import Deal
+from goals.models import Goal
 from motivation import access, selectors, services
-from motivation.filters import CheckInFilter, OneOnOneFilter
+from motivation.filters import CheckInFilter, KudosFilter, OneOnOneFilter
 from motivation.models import (
     ITEM_MAX,
+    KUDOS_MAX,
     NOTE_MAX,
     TEXT_MAX,
     AgendaPoint,
     CheckIn,
+    Kudos,
     MotivationSettings,
     OneOnOne,
 )
-from salesmgmt.api import OrgScopedAPIMixin, OrgUserField, SupportedDateField
+from salesmgmt.api import (
+    OrgScopedAPIMixin,
+    OrgScopedPrimaryKeyField,
+    OrgUserField,
+    SupportedDateField,
+)
 from salesmgmt.errors import DomainError
 
 # --- settings -------------------------------------------------------------------------------
@@ -379,3 +389,72 @@ class OneOnOneViewSet(OrgScopedAPIMixin, mixins.ListModelMixin, viewsets.Generic
             actor=self.membership, one_on_one=one_on_one, text=data.validated_data["text"]
         )
         return Response(AgendaPointSerializer(point).data, status=status.HTTP_201_CREATED)
+
+
+# --- kudos --------------------------------------------------------------------------------
+
+
+class KudosSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Kudos
+        fields = [
+            "id", "from_user", "to_user", "message", "value", "activity", "deal", "goal",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class KudosWriteSerializer(serializers.Serializer):
+    to_user = OrgUserField()
+    message = serializers.CharField(min_length=1, max_length=KUDOS_MAX)
+    value = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=gettext_lazy("One of the organisation's value keys, or null."),
+    )
+    activity = OrgScopedPrimaryKeyField(model=Activity, required=False, allow_null=True)
+    deal = OrgScopedPrimaryKeyField(model=Deal, required=False, allow_null=True)
+    goal = OrgScopedPrimaryKeyField(model=Goal, required=False, allow_null=True)
+
+
+class KudosFilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return selectors.filter_kudos(view.membership, request.query_params, queryset)
+
+
+@extend_schema_view(
+    create=extend_schema(request=KudosWriteSerializer, responses={201: KudosSerializer}),
+    destroy=extend_schema(responses={204: None}),
+)
+class KudosViewSet(
+    OrgScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Kudos, organisation-wide and newest first; anyone thanks a colleague (not themselves)."""
+
+    serializer_class = KudosSerializer
+    lookup_url_kwarg = "kudos_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends = [KudosFilterBackend]
+    filterset_class = KudosFilter
+
+    def get_queryset(self) -> QuerySet[Kudos]:
+        if self.is_schema_generation:
+            return Kudos.objects.none()
+        return selectors.kudos_for(self.membership)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = KudosWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        to = Membership.objects.for_org(self.org).get(user=values.pop("to_user"))
+        kudos = services.give_kudos(actor=self.membership, to=to, **values)
+        return Response(KudosSerializer(kudos).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.delete_kudos(actor=self.membership, kudos=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

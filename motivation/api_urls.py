@@ -8,6 +8,7 @@ from motivation import api
 router = SimpleRouter()
 router.register("checkins", api.CheckInViewSet, basename="checkin")
 router.register("one-on-ones", api.OneOnOneViewSet, basename="one-on-one")
+router.register("kudos", api.KudosViewSet, basename="kudos")
 
 org_urlpatterns = [
     *router.urls,

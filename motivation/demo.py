@@ -50,7 +50,25 @@ def seed_demo_motivation(*, org: Organization, memberships: list[Membership]) ->
             )
     CheckIn.objects.bulk_create(rows)
     _seed_one_on_ones(org, memberships, today)
+    _seed_kudos(org, [m for m in memberships if m.active], rng)
     return len(rows)
+
+
+KUDOS = [
+    ("Thanks for covering my calls while I was at the fair!", "teamwork"),
+    ("Your proposal template saved me an evening.", "teamwork"),
+    ("Great job turning Aoba around after the price objection.", "customer_first"),
+    ("You followed up on every open quote this week: impressive.", "ownership"),
+]
+
+
+def _seed_kudos(org: Organization, people: list[Membership], rng: random.Random) -> None:
+    """A handful of kudos between colleagues, in the name of the default values."""
+    if len(people) < 3:
+        return
+    for text, value in KUDOS * 2:
+        giver, receiver = rng.sample(people, 2)
+        services.give_kudos(actor=giver, to=receiver, message=text, value=value)
 
 
 def _seed_one_on_ones(org: Organization, memberships: list[Membership], today: date) -> None:

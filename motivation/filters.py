@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Team, User
 from accounts.rules import descendants
-from motivation.models import CheckIn, OneOnOne
+from motivation.models import CheckIn, Kudos, OneOnOne
 
 
 def _org_people(org_id: int) -> QuerySet[User]:
@@ -86,4 +86,20 @@ class OneOnOneFilter(_OrgFilterSet):
 
     class Meta:
         model = OneOnOne
+        fields: list[str] = []
+
+
+class KudosFilter(_OrgFilterSet):
+    """Kudos by who received them and who gave them."""
+
+    people_filters = ("to_user", "from_user")
+    to_user = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("To"), help_text=_("User id.")
+    )
+    from_user = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), label=_("From"), help_text=_("User id.")
+    )
+
+    class Meta:
+        model = Kudos
         fields: list[str] = []

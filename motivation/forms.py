@@ -8,7 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
-from motivation.models import ITEM_MAX, NOTE_MAX, TEXT_MAX, MotivationSettings, OneOnOne
+from motivation.models import (
+    ITEM_MAX,
+    KUDOS_MAX,
+    NOTE_MAX,
+    TEXT_MAX,
+    MotivationSettings,
+    OneOnOne,
+)
 
 SCORE_CHOICES = [
     (5, _("5 - great")),
@@ -140,3 +147,24 @@ class AgendaPointForm(forms.Form):
 
 def member_of(org_id: int, user: User) -> Membership:
     return Membership.objects.for_org(org_id).get(user=user)
+
+
+class KudosForm(forms.Form):
+    to_user = _PersonField(label=_("Thank"), queryset=User.objects.none())
+    message = forms.CharField(
+        label=_("Message"), max_length=KUDOS_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    value = forms.ChoiceField(label=_("Value"), required=False)
+
+    def __init__(
+        self, *args: Any, colleagues: Any, values: list[dict[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        to_field = cast(forms.ModelChoiceField, self.fields["to_user"])
+        to_field.queryset = User.objects.filter(pk__in=colleagues.values("user_id")).order_by(
+            "name", "username"
+        )
+        value_field = cast(forms.ChoiceField, self.fields["value"])
+        value_field.choices = [("", _("No particular value"))] + [
+            (v["key"], v["name"]) for v in values
+        ]

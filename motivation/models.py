@@ -191,3 +191,46 @@ class AgendaPoint(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Kudos(OrgScopedModel):
+    """A thank-you from one colleague to another, for the whole organisation to see."""
+
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.CharField(_("message"), max_length=KUDOS_MAX)
+    # One of the organisation's values (MotivationSettings.values), by key; null (the API's
+    # "no value") rather than "", so that the API reads it as stored.
+    value = models.CharField(_("value"), max_length=40, null=True, blank=True)  # noqa: DJ001
+    activity = models.ForeignKey(
+        "activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deal = models.ForeignKey(
+        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    goal = models.ForeignKey(
+        "goals.Goal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "kudos"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_user=models.F("to_user")), name="kudos_not_to_oneself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "to_user", "-created_at"]),
+            models.Index(fields=["organization", "from_user", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"kudos {self.from_user_id} → {self.to_user_id}"

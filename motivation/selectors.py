@@ -9,8 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Membership
 from motivation import access
-from motivation.filters import CheckInFilter, OneOnOneFilter
-from motivation.models import ActionItem, CheckIn, OneOnOne
+from motivation.filters import CheckInFilter, KudosFilter, OneOnOneFilter
+from motivation.models import ActionItem, CheckIn, Kudos, OneOnOne
 from salesmgmt import periods
 
 
@@ -96,3 +96,19 @@ def item_of(one_on_one: OneOnOne, item_id: int) -> ActionItem | None:
     """One of the 1:1's items (its own, or one carried over to it), or None."""
     items: list[ActionItem] = with_items([one_on_one])[0].items  # type: ignore[attr-defined]
     return next((item for item in items if item.pk == item_id), None)
+
+
+def kudos_for(actor: Membership) -> QuerySet[Kudos]:
+    """The organisation's kudos, newest first, with giver and receiver."""
+    return (
+        access.kudos_visible_to(actor)
+        .select_related("from_user", "to_user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def filter_kudos(
+    actor: Membership, params: Mapping[str, Any] | None, queryset: QuerySet[Kudos] | None = None
+) -> KudosFilter:
+    base = kudos_for(actor) if queryset is None else queryset
+    return KudosFilter(params if params is not None else {}, queryset=base, actor=actor)

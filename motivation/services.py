@@ -20,15 +20,23 @@ from django.utils.translation import gettext as _
 
 from accounts import rules
 from accounts.models import Membership, Organization, User
+from activities.models import Activity
+from activities.selectors import activities_visible_to
+from deals.models import Deal
+from deals.selectors import deals_visible_to
+from goals.models import Goal
+from goals.selectors import goals_visible_to
 from messaging.services import notify
 from motivation import access
 from motivation.models import (
     ITEM_MAX,
+    KUDOS_MAX,
     NOTE_MAX,
     TEXT_MAX,
     ActionItem,
     AgendaPoint,
     CheckIn,
+    Kudos,
     MotivationSettings,
     OneOnOne,
 )
@@ -419,3 +427,79 @@ def propose_agenda_point(*, actor: Membership, one_on_one: OneOnOne, text: str) 
                 may_see=lambda m: access.can_view_one_on_one(m, one_on_one),
             )
     return point
+
+
+# --- kudos --------------------------------------------------------------------------------
+
+
+def _check_kudos_links(
+    actor: Membership, activity: Activity | None, deal: Deal | None, goal: Goal | None
+) -> None:
+    """Kudos may point only at an activity, deal or goal of the organisation its giver sees."""
+    org_id = actor.organization_id
+    if activity is not None and (
+        activity.organization_id != org_id
+        or not activities_visible_to(actor).filter(pk=activity.pk).exists()
+    ):
+        raise DomainError(_("Unknown activity."), field="activity")
+    if deal is not None and (
+        deal.organization_id != org_id or not deals_visible_to(actor).filter(pk=deal.pk).exists()
+    ):
+        raise DomainError(_("Unknown deal."), field="deal")
+    if goal is not None and (
+        goal.organization_id != org_id or not goals_visible_to(actor).filter(pk=goal.pk).exists()
+    ):
+        raise DomainError(_("Unknown goal."), field="goal")
+
+
+def give_kudos(
+    *,
+    actor: Membership,
+    to: Membership,
+    message: str,
+    value: str | None = None,
+    activity: Activity | None = None,
+    deal: Deal | None = None,
+    goal: Goal | None = None,
+) -> Kudos:
+    """Thank a colleague (never oneself), optionally for an activity, deal or goal and in the
+    name of one of the organisation's values; the colleague is notified."""
+    if to.user_id == actor.user_id:
+        raise DomainError(_("Kudos go to a colleague, not to yourself."), field="to_user")
+    if not access.can_thank(actor, to):
+        raise DomainError(_("Choose an active colleague."), field="to_user")
+    text = _check_text(message, field="message", limit=KUDOS_MAX, required=True)
+    value = value or None
+    if value is not None and value not in settings_for(actor.organization_id).value_keys:
+        raise DomainError(_("Choose one of the organisation's values."), field="value")
+    _check_kudos_links(actor, activity, deal, goal)
+    kudos = Kudos(
+        organization_id=actor.organization_id,
+        from_user_id=actor.user_id,
+        to_user_id=to.user_id,
+        message=text,
+        value=value,
+        activity=activity,
+        deal=deal,
+        goal=goal,
+    )
+    org = actor.organization
+    with transaction.atomic():
+        kudos.save()
+        notify(
+            org=org,
+            kind="kudos",
+            recipients=[to.user_id],
+            actor=actor.user_id,
+            event=f"kudos:{kudos.pk}",
+            url=reverse("motivation:kudos", args=[org.slug]) + f"?to_user={to.user_id}",
+            text=text,
+        )
+    return kudos
+
+
+def delete_kudos(*, actor: Membership, kudos: Kudos) -> None:
+    """The author takes their kudos back; admins remove any."""
+    rules.require(access.can_delete_kudos(actor, kudos))
+    with transaction.atomic():
+        kudos.delete()

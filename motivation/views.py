@@ -18,6 +18,7 @@ from motivation.forms import (
     ActionItemForm,
     AgendaPointForm,
     CheckInForm,
+    KudosForm,
     MotivationSettingsForm,
     OneOnOneEditForm,
     OneOnOneForm,
@@ -278,3 +279,55 @@ def agenda_propose(request: Any, one_on_one_id: int) -> HttpResponse:
             return redirect("motivation:one_on_one_detail", request.org.slug, one_on_one.pk)
     context = _detail_context(request, one_on_one, point_form=form)
     return render(request, "motivation/one_on_one_detail.html", context, status=422)
+
+
+# --- kudos --------------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def kudos(request: Any) -> HttpResponse:
+    """The organisation's kudos, newest first (by person), and the form to thank someone."""
+    me = request.membership
+    settings = services.settings_for(request.org)
+    form = KudosForm(
+        request.POST or None,
+        colleagues=access.colleagues_of(me),
+        values=settings.values or [],
+        initial={"to_user": request.GET.get("to_user")},
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            services.give_kudos(
+                actor=me,
+                to=member_of(request.org.pk, values["to_user"]),
+                message=values["message"],
+                value=values["value"] or None,
+            )
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Kudos sent."))
+            return redirect("motivation:kudos", request.org.slug)
+    filtered = selectors.filter_kudos(me, request.GET)
+    listed = filtered.qs if filtered.is_valid() else selectors.kudos_for(me).none()
+    page = _page(request, listed)
+    context = {
+        "form": form,
+        "filter": filtered,
+        "page": page,
+        "value_names": {v["key"]: v["name"] for v in settings.values or []},
+        "deletable": {k.pk for k in page.object_list if access.can_delete_kudos(me, k)},
+    }
+    return render(request, "motivation/kudos.html", context, status=422 if form.errors else 200)
+
+
+@org_view
+@require_POST
+def kudos_delete(request: Any, kudos_id: int) -> HttpResponse:
+    """The author (or an admin) takes kudos back."""
+    found = get_object_or_404(access.kudos_visible_to(request.membership), pk=kudos_id)
+    services.delete_kudos(actor=request.membership, kudos=found)
+    messages.success(request, _("Kudos removed."))
+    return redirect("motivation:kudos", request.org.slug)

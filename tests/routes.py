@@ -361,6 +361,13 @@ def _action_item_of_member(cast: Cast) -> int:
     return ActionItem.objects.get(one_on_one_id=cast.object_value("one_on_one_id")).pk
 
 
+def _kudos_of_member(cast: Cast) -> int:
+    """`member`'s kudos to `teammate` (everyone reads it; member and admins delete it)."""
+    from motivation import services
+
+    return services.give_kudos(actor=cast.member, to=cast.teammate, message="Thanks!").pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -396,6 +403,7 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     # manager's coming 1:1 with member, and member's action item in it
     "one_on_one_id": _one_on_one_of_member,
     "item_id": _action_item_of_member,
+    "kudos_id": _kudos_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

@@ -184,6 +184,10 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("motivation:action_item_add", "POST"):     (L,   N,   403,  FOUND, N,   403,  N),
     ("motivation:action_item_done", "POST"):    (L,   N,   FOUND, FOUND, N,  403,  N),
     ("motivation:agenda_propose", "POST"):      (L,   N,   FOUND, FOUND, N,  403,  N),
+    # `kudos_id`: member's kudos to teammate (the organisation reads it; author, admins delete)
+    ("motivation:kudos", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:kudos", "POST"):               (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("motivation:kudos_delete", "POST"):        (L,   N,   FOUND, 403, 403,  FOUND, N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -293,6 +297,10 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:one-on-one-detail", "PATCH"):         (401, N,   403,  OK,   N,    403,  N),
     ("api:one-on-one-detail", "DELETE"):        (401, N,   403,  NO_CONTENT, N, 403, N),
     ("api:one-on-one-agenda", "POST"):          (401, N,   CREATED, CREATED, N, 403, N),
+    ("api:kudos-list", "GET"):                  (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:kudos-list", "POST"):                 (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:kudos-detail", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:kudos-detail", "DELETE"):             (401, N,   NO_CONTENT, 403, 403, NO_CONTENT, N),
 }
 # fmt: on
 
@@ -713,6 +721,12 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:one-on-one-list", "POST"): Call(lambda c: {"member": c.member.user_id}),
     ("api:one-on-one-detail", "PATCH"): Call(lambda c: {"shared_notes": "Agreed"}),
     ("api:one-on-one-agenda", "POST"): Call(lambda c: {"text": "My targets"}),
+    ("motivation:kudos", "POST"): Call(
+        lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
+    ),
+    ("api:kudos-list", "POST"): Call(
+        lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
+    ),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

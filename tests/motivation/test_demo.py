@@ -7,7 +7,7 @@ import pytest
 
 from motivation import selectors
 from motivation.demo import seed_demo_motivation
-from motivation.models import AgendaPoint, CheckIn, OneOnOne
+from motivation.models import AgendaPoint, CheckIn, Kudos, OneOnOne
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,7 @@ def test_demo_motivation_is_seeded_once(org, manager, member, teammate, sub_team
     ]
     assert carried
     assert AgendaPoint.objects.exists()
+    assert Kudos.objects.count() == 8
 
     assert seed_demo_motivation(org=org, memberships=people) == 0
     assert CheckIn.objects.count() == made
