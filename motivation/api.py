@@ -27,7 +27,7 @@ from accounts.models import Membership
 from activities.models import Activity
 from deals.models import Deal
 from goals.models import Goal
-from motivation import access, selectors, services
+from motivation import access, alerts, selectors, services
 from motivation.filters import CheckInFilter, KudosFilter, OneOnOneFilter
 from motivation.models import (
     ITEM_MAX,
@@ -458,3 +458,23 @@ class KudosViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.delete_kudos(actor=self.membership, kudos=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+class AlertSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user.pk")
+    kind = serializers.ChoiceField(choices=[(k, k) for k in alerts.KINDS])
+    detail = serializers.CharField()
+    since = serializers.DateField(allow_null=True)
+
+
+class AlertsView(OrgScopedAPIMixin, APIView):
+    """Who to talk to and why: managers see their teams' people, admins everyone; members 403."""
+
+    @extend_schema(responses=AlertSerializer(many=True))
+    def get(self, request: Request, org_slug: str) -> Response:
+        rules.require(access.coaches_others(self.membership))
+        found = selectors.alerts_visible_to(self.membership)
+        return Response(AlertSerializer(found, many=True).data)

@@ -12,6 +12,7 @@ router.register("kudos", api.KudosViewSet, basename="kudos")
 
 org_urlpatterns = [
     *router.urls,
+    path("alerts/", api.AlertsView.as_view(), name="alerts"),
     path(
         "motivation-settings/",
         api.MotivationSettingsView.as_view(),

@@ -112,3 +112,15 @@ def filter_kudos(
 ) -> KudosFilter:
     base = kudos_for(actor) if queryset is None else queryset
     return KudosFilter(params if params is not None else {}, queryset=base, actor=actor)
+
+
+def alerts_visible_to(actor: Membership) -> list[Any]:
+    """The alerts of the people the actor watches (managers: their teams'; admins: all)."""
+    from motivation import alerts, services
+
+    current = services.settings_for(actor.organization_id)
+    return alerts.alerts_for(
+        actor.organization,
+        alerts.watched_people(actor),
+        one_on_one_days=current.one_on_one_days,
+    )

@@ -503,3 +503,81 @@ def delete_kudos(*, actor: Membership, kudos: Kudos) -> None:
     rules.require(access.can_delete_kudos(actor, kudos))
     with transaction.atomic():
         kudos.delete()
+
+
+# --- the managers' weekly nudge -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NudgeRun:
+    organizations: int
+    nudged: int
+
+
+def _nudge_week(org: Organization, now: datetime) -> date | None:
+    """The organisation week whose nudge is due at `now`: from 09:00 on its first day."""
+    local = now.astimezone(org.tzinfo)
+    week = periods.week_of(org, local.date())
+    if local.date() == week.start and local.time() < time(REMINDER_HOUR):
+        return None
+    return week.start
+
+
+def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
+    """Once a week, tell each manager with someone to talk to that this week's list is ready.
+
+    The notification names nobody (the page does, for whoever may see it), so one call tells
+    every manager of an organisation: a fixed number of queries per organisation whatever its
+    number of teams, managers and people. Its event names the week: running twice, or late,
+    nudges each manager once per week.
+    """
+    from accounts.rules import descendants
+    from motivation import alerts
+
+    now = now or timezone.now()
+    configured = {s.organization_id: s for s in MotivationSettings.objects.all()}
+    orgs = 0
+    nudged = 0
+    for org in Organization.objects.order_by("pk"):
+        week_start = _nudge_week(org, now)
+        if week_start is None:
+            continue
+        orgs += 1
+        people = list(
+            Membership.objects.for_org(org)
+            .filter(active=True, user__is_active=True)
+            .select_related("user", "organization")
+        )
+        current = configured.get(org.pk) or MotivationSettings(organization=org)
+        flagged = {
+            a.user.pk
+            for a in alerts.alerts_for(
+                org,
+                people,
+                today=now.astimezone(org.tzinfo).date(),
+                one_on_one_days=current.one_on_one_days,
+            )
+        }
+        parent_of, led = alerts.team_tree(org)
+        recipients = []
+        for manager in people:
+            if not rules.is_manager_or_admin(manager) or manager.user_id not in led:
+                continue
+            teams = descendants(led[manager.user_id], parent_of)
+            if any(
+                p.team_id in teams and p.user_id in flagged and p.user_id != manager.user_id
+                for p in people
+            ):
+                recipients.append(manager.user_id)
+        with transaction.atomic():
+            sent = notify(
+                org=org,
+                kind="nudge",
+                recipients=recipients,
+                actor=None,
+                event=f"talk-nudge:{week_start.isoformat()}",
+                url=reverse("motivation:talk", args=[org.slug]),
+                text=_("This week's list of who to talk to, and why, is ready."),
+            )
+        nudged += len(sent)
+    return NudgeRun(organizations=orgs, nudged=nudged)

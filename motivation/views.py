@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from motivation import access, selectors, services
+from motivation import access, alerts, selectors, services
 from motivation.forms import (
     ActionItemForm,
     AgendaPointForm,
@@ -331,3 +331,16 @@ def kudos_delete(request: Any, kudos_id: int) -> HttpResponse:
     services.delete_kudos(actor=request.membership, kudos=found)
     messages.success(request, _("Kudos removed."))
     return redirect("motivation:kudos", request.org.slug)
+
+
+# --- who to talk to -----------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET"])
+def talk(request: Any) -> HttpResponse:
+    """Who to talk to this week, and why (managers: their people; admins: everyone)."""
+    if not access.coaches_others(request.membership):
+        raise PermissionDenied
+    people = alerts.attention_by_person(selectors.alerts_visible_to(request.membership))
+    return render(request, "motivation/talk.html", {"people": people})
