@@ -53,6 +53,11 @@ def coaches_others(actor: Membership) -> bool:
     return bool(rules.is_manager_or_admin(actor))
 
 
+def can_view_leaderboards(actor: Membership, enabled: bool) -> bool:
+    """Everyone in the organisation, while it keeps leaderboards switched on."""
+    return actor.active and enabled
+
+
 def can_edit_motivation_settings(actor: Membership) -> bool:
     """Only admins change the organisation's motivation settings."""
     return bool(rules.is_org_admin(actor))

@@ -16,18 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules
-from accounts.models import Membership
+from accounts.models import Membership, Team
 from activities.models import Activity
 from deals.models import Deal
-from goals.models import Goal
-from motivation import access, alerts, selectors, services
+from goals.models import Goal, Metric
+from motivation import access, alerts, leaderboards, selectors, services
 from motivation.filters import CheckInFilter, KudosFilter, OneOnOneFilter
 from motivation.models import (
     ITEM_MAX,
@@ -42,6 +42,7 @@ from motivation.models import (
 )
 from salesmgmt.api import (
     OrgScopedAPIMixin,
+    OrgScopedKeyField,
     OrgScopedPrimaryKeyField,
     OrgUserField,
     SupportedDateField,
@@ -478,3 +479,56 @@ class AlertsView(OrgScopedAPIMixin, APIView):
         rules.require(access.coaches_others(self.membership))
         found = selectors.alerts_visible_to(self.membership)
         return Response(AlertSerializer(found, many=True).data)
+
+
+# --- leaderboard --------------------------------------------------------------------------
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    metric = OrgScopedKeyField(model=Metric, help_text=gettext_lazy("A metric key."))
+    period = serializers.ChoiceField(choices=leaderboards.PERIODS, default="month")
+    date = SupportedDateField(required=False, help_text=gettext_lazy("Default: today."))
+    team = OrgScopedPrimaryKeyField(model=Team, required=False)
+    kind = serializers.ChoiceField(choices=leaderboards.KINDS, default="attainment")
+
+
+class PlaceSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user.pk")
+    name = serializers.CharField(source="user.display_name")
+    value = serializers.FloatField()
+    rank = serializers.IntegerField()
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(source="last", help_text=gettext_lazy("Inclusive."))
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    period = PeriodSerializer()
+    results = PlaceSerializer(many=True, source="places")
+
+
+class LeaderboardView(OrgScopedAPIMixin, APIView):
+    """People ranked against their own goals (attainment, or improvement on the previous
+    period); people without a goal are left out. 404 while the organisation has leaderboards
+    switched off."""
+
+    @extend_schema(parameters=[LeaderboardQuerySerializer], responses=LeaderboardSerializer)
+    def get(self, request: Request, org_slug: str) -> Response:
+        enabled = services.settings_for(self.org).leaderboards_enabled
+        if not access.can_view_leaderboards(self.membership, enabled):
+            raise exceptions.NotFound(_("This organisation has switched leaderboards off."))
+        query = LeaderboardQuerySerializer(data=request.query_params, context={"org": self.org})
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        board = leaderboards.leaderboard(
+            self.org,
+            metric=values["metric"],
+            period_kind=values["period"],
+            kind=values["kind"],
+            on=values.get("date"),
+            team=values.get("team"),
+        )
+        return Response(LeaderboardSerializer(board).data)

@@ -13,6 +13,7 @@ router.register("kudos", api.KudosViewSet, basename="kudos")
 org_urlpatterns = [
     *router.urls,
     path("alerts/", api.AlertsView.as_view(), name="alerts"),
+    path("leaderboard/", api.LeaderboardView.as_view(), name="leaderboard"),
     path(
         "motivation-settings/",
         api.MotivationSettingsView.as_view(),

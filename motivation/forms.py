@@ -7,7 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Team, User
+from goals.models import Metric
 from motivation.models import (
     ITEM_MAX,
     KUDOS_MAX,
@@ -168,3 +169,33 @@ class KudosForm(forms.Form):
         value_field.choices = [("", _("No particular value"))] + [
             (v["key"], v["name"]) for v in values
         ]
+
+
+class LeaderboardForm(forms.Form):
+    metric = forms.ModelChoiceField(
+        label=_("Metric"), queryset=Metric.objects.none(), to_field_name="key"
+    )
+    period = forms.ChoiceField(
+        label=_("Period"),
+        choices=[("week", _("Week")), ("month", _("Month")), ("quarter", _("Quarter"))],
+        initial="month",
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Rank by"),
+        choices=[
+            ("attainment", _("Attainment of one's own goal")),
+            ("improvement", _("Improvement on the previous period")),
+        ],
+        required=False,
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("Everyone")
+    )
+
+    def __init__(self, *args: Any, org_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        metric_field = cast(forms.ModelChoiceField, self.fields["metric"])
+        metric_field.queryset = Metric.objects.for_org(org_id).order_by("name")
+        team_field = cast(forms.ModelChoiceField, self.fields["team"])
+        team_field.queryset = Team.objects.for_org(org_id).order_by("name")

@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from motivation import access, alerts, selectors, services
+from motivation import access, alerts, leaderboards, selectors, services
 from motivation.forms import (
     ActionItemForm,
     AgendaPointForm,
     CheckInForm,
     KudosForm,
+    LeaderboardForm,
     MotivationSettingsForm,
     OneOnOneEditForm,
     OneOnOneForm,
@@ -344,3 +345,27 @@ def talk(request: Any) -> HttpResponse:
         raise PermissionDenied
     people = alerts.attention_by_person(selectors.alerts_visible_to(request.membership))
     return render(request, "motivation/talk.html", {"people": people})
+
+
+# --- leaderboards -------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET"])
+def leaderboard(request: Any) -> HttpResponse:
+    """People ranked against their own goals, or by improvement (when switched on)."""
+    enabled = services.settings_for(request.org).leaderboards_enabled
+    if not access.can_view_leaderboards(request.membership, enabled):
+        return render(request, "motivation/leaderboard.html", {"disabled": True})
+    form = LeaderboardForm(request.GET or None, org_id=request.org.pk)
+    board = None
+    if form.is_bound and form.is_valid():
+        values = form.cleaned_data
+        board = leaderboards.leaderboard(
+            request.org,
+            metric=values["metric"],
+            period_kind=values["period"] or "month",
+            kind=values["kind"] or "attainment",
+            team=values["team"],
+        )
+    return render(request, "motivation/leaderboard.html", {"form": form, "board": board})

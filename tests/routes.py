@@ -430,6 +430,9 @@ QUERY_PARAMS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "api:stats-pipeline": lambda cast: {"team": cast.team.pk},
     "api:stats-forecast": lambda cast: {"team": cast.team.pk, "period": "quarter"},
     "api:stats-deals": lambda cast: {"team": cast.team.pk},
+    # motivation: `team`'s leaderboard on the goals metric
+    "api:leaderboard": lambda cast: {"metric": goals_metric(cast).key, "team": cast.team.pk},
+    "motivation:leaderboard": lambda cast: {"metric": goals_metric(cast).key},
 }
 
 # Kwargs that are not objects: their fixed value.

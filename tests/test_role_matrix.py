@@ -189,6 +189,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("motivation:kudos", "POST"):               (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
     ("motivation:kudos_delete", "POST"):        (L,   N,   FOUND, 403, 403,  FOUND, N),
     ("motivation:talk", "GET"):                 (L,   N,   403,  OK,   OK,   OK,   N),
+    ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -303,6 +304,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:kudos-detail", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:kudos-detail", "DELETE"):             (401, N,   NO_CONTENT, 403, 403, NO_CONTENT, N),
     ("api:alerts", "GET"):                      (401, N,   403,  OK,   OK,   OK,   N),
+    ("api:leaderboard", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
 }
 # fmt: on
 
