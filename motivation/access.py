@@ -8,6 +8,8 @@ organisation's. Roles are read only through `accounts.rules`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from accounts import rules
@@ -196,3 +198,15 @@ def can_delete_kudos(actor: Membership, kudos: Kudos) -> bool:
     return can_view_kudos(actor, kudos) and (
         kudos.from_user_id == actor.user_id or bool(rules.is_org_admin(actor))
     )
+
+
+def can_congratulate(actor: Membership, deal: Any) -> bool:
+    """A won deal offers its team a one-tap congratulation: the team's people (and its
+    managers) thank the owner. Duck-typed on the deal (its stage's outcome, team and owner)."""
+    if not actor.active or deal.organization_id != actor.organization_id:
+        return False
+    if deal.owner_id == actor.user_id or deal.team_id is None:
+        return False
+    if getattr(deal.stage, "outcome", None) != "won":
+        return False
+    return actor.team_id == deal.team_id or rules.can_manage_team(actor, deal.team_id)

@@ -6,4 +6,4 @@ class MotivationConfig(AppConfig):
     verbose_name = "Motivation"
 
     def ready(self) -> None:
-        from motivation import receivers  # noqa: F401  (demo data)
+        from motivation import panels, receivers  # noqa: F401  (panels on other pages, demo data)

@@ -124,3 +124,8 @@ def alerts_visible_to(actor: Membership) -> list[Any]:
         alerts.watched_people(actor),
         one_on_one_days=current.one_on_one_days,
     )
+
+
+def kudos_about_deal(actor: Membership, deal: Any, *, limit: int) -> list[Kudos]:
+    """The latest kudos tied to a deal (the deal page's panel)."""
+    return list(kudos_for(actor).filter(deal_id=deal.pk)[:limit])

@@ -581,3 +581,22 @@ def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
             )
         nudged += len(sent)
     return NudgeRun(organizations=orgs, nudged=nudged)
+
+
+def congratulate_on_won_deal(*, actor: Membership, deal: Deal) -> Kudos:
+    """The one-tap congratulation of a won deal's owner by their team (once per person)."""
+    rules.require(access.can_congratulate(actor, deal))
+    already = (
+        Kudos.objects.for_org(actor.organization_id)
+        .filter(from_user_id=actor.user_id, deal=deal)
+        .first()
+    )
+    if already is not None:
+        return already
+    owner = Membership.objects.for_org(actor.organization_id).get(user_id=deal.owner_id)
+    return give_kudos(
+        actor=actor,
+        to=owner,
+        message=_("Congratulations on winning “%(deal)s”!") % {"deal": deal.title},
+        deal=deal,
+    )

@@ -14,6 +14,11 @@ org_urlpatterns = [
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("kudos/", views.kudos, name="kudos"),
     path("kudos/<int:kudos_id>/delete/", views.kudos_delete, name="kudos_delete"),
+    path(
+        "kudos/congratulate/<int:deal_id>/",
+        views.deal_congratulate,
+        name="deal_congratulate",
+    ),
     path("one-on-ones/", views.one_on_ones, name="one_on_ones"),
     path("one-on-ones/<int:one_on_one_id>/", views.one_on_one_detail, name="one_on_one_detail"),
     path(

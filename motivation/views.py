@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from deals.selectors import deals_visible_to
 from motivation import access, alerts, leaderboards, selectors, services
 from motivation.forms import (
     ActionItemForm,
@@ -369,3 +370,15 @@ def leaderboard(request: Any) -> HttpResponse:
             team=values["team"],
         )
     return render(request, "motivation/leaderboard.html", {"form": form, "board": board})
+
+
+@org_view
+@require_POST
+def deal_congratulate(request: Any, deal_id: int) -> HttpResponse:
+    """One tap from the won deal's page: kudos to its owner from a teammate."""
+    deal = get_object_or_404(
+        deals_visible_to(request.membership).select_related("stage"), pk=deal_id
+    )
+    services.congratulate_on_won_deal(actor=request.membership, deal=deal)
+    messages.success(request, _("Congratulations sent."))
+    return redirect("deals:deal_detail", request.org.slug, deal.pk)

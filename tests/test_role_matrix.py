@@ -188,6 +188,8 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("motivation:kudos", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
     ("motivation:kudos", "POST"):               (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
     ("motivation:kudos_delete", "POST"):        (L,   N,   FOUND, 403, 403,  FOUND, N),
+    # `deal_id` is member's open deal: nobody congratulates on it (the owner never)
+    ("motivation:deal_congratulate", "POST"):   (L,   N,   403,  403,  N,    403,  N),
     ("motivation:talk", "GET"):                 (L,   N,   403,  OK,   OK,   OK,   N),
     ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
