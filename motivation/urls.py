@@ -11,6 +11,7 @@ org_urlpatterns = [
     path("checkins/<int:checkin_id>/delete/", views.checkin_delete, name="checkin_delete"),
     path("motivation/settings/", views.motivation_settings, name="settings"),
     path("talk/", views.talk, name="talk"),
+    path("people/<int:user_id>/motivation/", views.person, name="person"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("kudos/", views.kudos, name="kudos"),
     path("kudos/<int:kudos_id>/delete/", views.kudos_delete, name="kudos_delete"),

@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Membership
 from deals.selectors import deals_visible_to
-from motivation import access, alerts, leaderboards, selectors, services
+from motivation import access, alerts, leaderboards, recognition, selectors, services
 from motivation.forms import (
     ActionItemForm,
     AgendaPointForm,
@@ -382,3 +383,36 @@ def deal_congratulate(request: Any, deal_id: int) -> HttpResponse:
     services.congratulate_on_won_deal(actor=request.membership, deal=deal)
     messages.success(request, _("Congratulations sent."))
     return redirect("deals:deal_detail", request.org.slug, deal.pk)
+
+
+# --- a person's page ----------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET"])
+def person(request: Any, user_id: int) -> HttpResponse:
+    """A colleague's recognition (kudos, streak, badges) for everyone; their check-ins and
+    1:1s only for themselves, their managers and admins."""
+    me = request.membership
+    subject = get_object_or_404(
+        Membership.objects.for_org(request.org).select_related("user", "organization"),
+        user_id=user_id,
+    )
+    streak, badges = recognition.badges_of(subject)
+    private = access.can_see_person(me, subject.user_id)
+    context = {
+        "subject": subject,
+        "streak": streak,
+        "badges": badges,
+        "kudos": list(selectors.kudos_for(me).filter(to_user_id=subject.user_id)[:10]),
+        "private": private,
+        "checkins": (
+            list(selectors.checkins_for(me).filter(user_id=subject.user_id)[:8]) if private else []
+        ),
+        "one_on_ones": (
+            list(selectors.one_on_ones_for(me).filter(member_id=subject.user_id)[:5])
+            if private
+            else []
+        ),
+    }
+    return render(request, "motivation/person.html", context)

@@ -191,6 +191,8 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     # `deal_id` is member's open deal: nobody congratulates on it (the owner never)
     ("motivation:deal_congratulate", "POST"):   (L,   N,   403,  403,  N,    403,  N),
     ("motivation:talk", "GET"):                 (L,   N,   403,  OK,   OK,   OK,   N),
+    # `user_id` is member: recognition for everyone (check-ins and 1:1s for their managers)
+    ("motivation:person", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
     ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
