@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from accounts.models import Membership
 from motivation import access
@@ -129,3 +130,27 @@ def alerts_visible_to(actor: Membership) -> list[Any]:
 def kudos_about_deal(actor: Membership, deal: Any, *, limit: int) -> list[Kudos]:
     """The latest kudos tied to a deal (the deal page's panel)."""
     return list(kudos_for(actor).filter(deal_id=deal.pk)[:limit])
+
+
+def last_checkins(org_id: int, user_ids: Iterable[int]) -> dict[int, date]:
+    """Each person's latest check-in date (for the team dashboard's `last_checkin`; one
+    query). The caller shows it only to those who may see the person's numbers."""
+    return dict(
+        CheckIn.objects.for_org(org_id)
+        .filter(user_id__in=list(user_ids))
+        .values("user_id")
+        .annotate(last=Max("date"))
+        .values_list("user_id", "last")
+    )
+
+
+def last_one_on_ones(
+    org_id: int, user_ids: Iterable[int], *, today: date | None = None
+) -> dict[int, date]:
+    """Each person's latest 1:1 that has taken place (by `today`, when given); one query."""
+    held = OneOnOne.objects.for_org(org_id).filter(member_id__in=list(user_ids))
+    if today is not None:
+        held = held.filter(date__lte=today)
+    return dict(
+        held.values("member_id").annotate(last=Max("date")).values_list("member_id", "last")
+    )

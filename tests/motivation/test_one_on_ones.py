@@ -367,3 +367,34 @@ def test_the_1_1_list_reads_a_constant_number_of_queries(
     api = api_for(manager)
     with django_assert_max_num_queries(15):
         assert api.get(_api(org, "one-on-ones")).json()["count"] == 15
+
+
+def test_the_latest_check_in_and_1_1_per_person_for_the_team_dashboard(
+    org, one_on_one, manager, member, teammate, django_assert_num_queries
+):
+    services.record_checkin(actor=member, score=4, day=date(2026, 2, 20))
+    services.record_checkin(actor=member, score=3)
+    services.hold_one_on_one(actor=manager, member=member, day=date(2026, 3, 20))  # planned
+    people = [member.user_id, teammate.user_id]
+
+    with django_assert_num_queries(1):
+        assert selectors.last_checkins(org.pk, people) == {member.user_id: date(2026, 3, 4)}
+    with django_assert_num_queries(1):
+        held = selectors.last_one_on_ones(org.pk, people, today=date(2026, 3, 4))
+    assert held == {member.user_id: date(2026, 3, 4)}
+
+
+def test_private_notes_never_reach_the_daily_digest_e_mail(
+    one_on_one, member, mailoutbox, time_machine
+):
+    from datetime import UTC, datetime
+
+    from messaging.services import send_daily_digests
+
+    time_machine.move_to(datetime(2026, 3, 5, 0, 30, tzinfo=UTC), tick=False)  # 09:30 Tokyo
+    send_daily_digests()
+    sent = [m for m in mailoutbox if member.user.email in m.to]
+    assert sent
+    for message in sent:
+        assert SECRET not in message.body
+        assert all(SECRET not in str(part[0]) for part in message.alternatives)
