@@ -8,6 +8,7 @@ idempotent because their events name the week.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -514,9 +515,14 @@ class NudgeRun:
     nudged: int
 
 
-def _nudge_week(org: Organization, now: datetime) -> date | None:
-    """The organisation week whose nudge is due at `now`: from 09:00 on its first day."""
-    local = now.astimezone(org.tzinfo)
+def _nudge_week(org: Organization, now: datetime, tz_name: str = "") -> date | None:
+    """The organisation week whose nudge is due at `now` for someone in time zone `tz_name`
+    (the organisation's when blank): from 09:00 on the week's first day, their time."""
+    try:
+        tz = zoneinfo.ZoneInfo(tz_name) if tz_name else org.tzinfo
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = org.tzinfo
+    local = now.astimezone(tz)
     week = periods.week_of(org, local.date())
     if local.date() == week.start and local.time() < time(REMINDER_HOUR):
         return None
@@ -524,10 +530,11 @@ def _nudge_week(org: Organization, now: datetime) -> date | None:
 
 
 def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
-    """Once a week, tell each manager with someone to talk to that this week's list is ready.
+    """Once a week, from 09:00 on the week's first day in each manager's own time zone, tell
+    each manager with someone to talk to that this week's list is ready.
 
     The notification names nobody (the page does, for whoever may see it), so one call tells
-    every manager of an organisation: a fixed number of queries per organisation whatever its
+    every manager due that week: a fixed number of queries per organisation whatever its
     number of teams, managers and people. Its event names the week: running twice, or late,
     nudges each manager once per week.
     """
@@ -539,15 +546,21 @@ def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
     orgs = 0
     nudged = 0
     for org in Organization.objects.order_by("pk"):
-        week_start = _nudge_week(org, now)
-        if week_start is None:
-            continue
-        orgs += 1
+        parent_of, led = alerts.team_tree(org)
         people = list(
             Membership.objects.for_org(org)
             .filter(active=True, user__is_active=True)
             .select_related("user", "organization")
         )
+        due: dict[Membership, date] = {}
+        for manager in people:
+            if rules.is_manager_or_admin(manager) and manager.user_id in led:
+                week_start = _nudge_week(org, now, manager.user.timezone)
+                if week_start is not None:
+                    due[manager] = week_start
+        if not due:
+            continue
+        orgs += 1
         current = configured.get(org.pk) or MotivationSettings(organization=org)
         flagged = {
             a.user.pk
@@ -558,28 +571,26 @@ def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
                 one_on_one_days=current.one_on_one_days,
             )
         }
-        parent_of, led = alerts.team_tree(org)
-        recipients = []
-        for manager in people:
-            if not rules.is_manager_or_admin(manager) or manager.user_id not in led:
-                continue
+        by_week: dict[date, list[int]] = {}
+        for manager, week_start in due.items():
             teams = descendants(led[manager.user_id], parent_of)
             if any(
                 p.team_id in teams and p.user_id in flagged and p.user_id != manager.user_id
                 for p in people
             ):
-                recipients.append(manager.user_id)
-        with transaction.atomic():
-            sent = notify(
-                org=org,
-                kind="nudge",
-                recipients=recipients,
-                actor=None,
-                event=f"talk-nudge:{week_start.isoformat()}",
-                url=reverse("motivation:talk", args=[org.slug]),
-                text=_("This week's list of who to talk to, and why, is ready."),
-            )
-        nudged += len(sent)
+                by_week.setdefault(week_start, []).append(manager.user_id)
+        for week_start, recipients in sorted(by_week.items()):
+            with transaction.atomic():
+                sent = notify(
+                    org=org,
+                    kind="nudge",
+                    recipients=recipients,
+                    actor=None,
+                    event=f"talk-nudge:{week_start.isoformat()}",
+                    url=reverse("motivation:talk", args=[org.slug]),
+                    text=_("This week's list of who to talk to, and why, is ready."),
+                )
+            nudged += len(sent)
     return NudgeRun(organizations=orgs, nudged=nudged)
 
 

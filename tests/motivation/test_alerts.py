@@ -269,3 +269,12 @@ def test_an_organisation_may_change_its_one_on_one_rhythm(org, member, manager, 
         r["kind"] for r in api_for(manager).get(_api(org)).json() if r["user"] == member.user_id
     }
     assert "no_one_on_one" not in kinds
+
+
+def test_the_nudge_follows_the_managers_own_time_zone(org, member, manager, time_machine):
+    manager.user.timezone = "Europe/London"
+    manager.user.save(update_fields=["timezone"])
+    time_machine.move_to(MONDAY_0930_TOKYO, tick=False)  # 00:30 in London: not yet
+    assert services.send_manager_nudges().nudged == 0
+    time_machine.move_to(datetime(2026, 3, 9, 9, 30, tzinfo=UTC), tick=False)  # 09:30 London
+    assert services.send_manager_nudges().nudged == 1
