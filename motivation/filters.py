@@ -34,6 +34,16 @@ class _OrgFilterSet(django_filters.FilterSet):
             )
 
 
+def _team_people(actor: Membership, team: Team) -> QuerySet[Any]:
+    """User ids of the people of `team` and of its sub-teams."""
+    parent_of = dict(Team.objects.for_org(actor.organization_id).values_list("id", "parent_id"))
+    return (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(team_id__in=descendants([team.pk], parent_of))
+        .values("user_id")
+    )
+
+
 class CheckInFilter(_OrgFilterSet):
     """Check-ins by person, by team (with its sub-teams) and by date range."""
 
@@ -55,13 +65,7 @@ class CheckInFilter(_OrgFilterSet):
     def filter_team(self, queryset: QuerySet[Any], name: str, value: Team) -> QuerySet[Any]:
         if value is None:
             return queryset
-        parent_of = dict(
-            Team.objects.for_org(self.actor.organization_id).values_list("id", "parent_id")
-        )
-        people = Membership.objects.for_org(self.actor.organization_id).filter(
-            team_id__in=descendants([value.pk], parent_of)
-        )
-        return queryset.filter(user_id__in=people.values("user_id"))
+        return queryset.filter(user_id__in=_team_people(self.actor, value))
 
 
 # "from" and "to" are Python keywords: declared after the class, as API.md names them.
@@ -99,7 +103,18 @@ class KudosFilter(_OrgFilterSet):
     from_user = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), label=_("From"), help_text=_("User id.")
     )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(),
+        method="filter_team",
+        label=_("Team"),
+        help_text=_("Kudos received by the people of this team or one of its sub-teams."),
+    )
 
     class Meta:
         model = Kudos
         fields: list[str] = []
+
+    def filter_team(self, queryset: QuerySet[Any], name: str, value: Team) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        return queryset.filter(to_user_id__in=_team_people(self.actor, value))

@@ -167,3 +167,12 @@ def test_the_kudos_page_reads_a_constant_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(25):
         assert client.get(url).status_code == 200
+
+
+def test_a_teams_kudos_are_those_its_people_received(
+    org, member, teammate, other_team_member, team, other_team, api_for
+):
+    to_team = services.give_kudos(actor=other_team_member, to=member, message="Thanks")
+    services.give_kudos(actor=member, to=other_team_member, message="Danke")
+    listed = api_for(teammate).get(_api(org, "kudos"), {"team": team.pk}).json()
+    assert [r["id"] for r in listed["results"]] == [to_team.pk]
