@@ -284,3 +284,13 @@ def test_settings_page_is_for_admins(org, admin, manager, client_for):
     assert (current.checkin_weekday, current.one_on_one_days) == (1, 14)
     assert current.leaderboards_enabled is False
     assert current.value_keys == ["teamwork", "grit"]
+
+
+@pytest.mark.parametrize("name", ACTORS)
+def test_the_person_rule_matches_the_person_query(name, request, every_checkin):
+    from accounts.models import Membership
+
+    actor = request.getfixturevalue(name)
+    visible = set(access.people_visible_to(actor).values_list("user_id", flat=True))
+    org_people = Membership.objects.filter(organization_id=actor.organization_id)
+    assert {m.user_id for m in org_people if access.can_see_person(actor, m.user_id)} == visible

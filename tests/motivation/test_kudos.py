@@ -176,3 +176,12 @@ def test_a_teams_kudos_are_those_its_people_received(
     services.give_kudos(actor=member, to=other_team_member, message="Danke")
     listed = api_for(teammate).get(_api(org, "kudos"), {"team": team.pk}).json()
     assert [r["id"] for r in listed["results"]] == [to_team.pk]
+
+
+@pytest.mark.parametrize("name", ACTORS)
+def test_whom_one_may_thank_matches_the_rule(name, request, member, teammate, outsider):
+    from accounts.models import Membership
+
+    actor = request.getfixturevalue(name)
+    allowed = {m.pk for m in Membership.objects.all() if access.can_thank(actor, m)}
+    assert set(access.colleagues_of(actor).values_list("pk", flat=True)) == allowed
