@@ -52,7 +52,7 @@ class MotivationSettings(OrgScopedModel):
     values = models.JSONField(_("values"), default=default_values, blank=True)
 
     class Meta:
-        verbose_name_plural = "motivation settings"
+        verbose_name_plural = _("motivation settings")
         constraints = [
             models.UniqueConstraint("organization", name="motivation_settings_once_per_org"),
             models.CheckConstraint(
@@ -220,7 +220,7 @@ class Kudos(OrgScopedModel):
     objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "kudos"
+        verbose_name_plural = _("kudos")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
