@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,7 +28,7 @@ from accounts.models import Membership, Team
 from activities.models import Activity
 from deals.models import Deal
 from goals.models import Goal, Metric
-from motivation import access, alerts, leaderboards, selectors, services
+from motivation import access, alerts, leaderboards, recognition, selectors, services
 from motivation.filters import CheckInFilter, KudosFilter, OneOnOneFilter
 from motivation.models import (
     ITEM_MAX,
@@ -532,3 +533,43 @@ class LeaderboardView(OrgScopedAPIMixin, APIView):
             team=values.get("team"),
         )
         return Response(LeaderboardSerializer(board).data)
+
+
+# --- recognition --------------------------------------------------------------------------
+
+
+class BadgeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+
+
+class RecognitionSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    streak = serializers.IntegerField(
+        help_text=gettext_lazy("Completed weeks in a row, back from last week, on pace.")
+    )
+    badges = BadgeSerializer(many=True)
+    kudos_received = serializers.IntegerField()
+
+
+class RecognitionView(OrgScopedAPIMixin, APIView):
+    """A colleague's streak, badges and number of kudos received (everyone in the organisation)."""
+
+    @extend_schema(responses=RecognitionSerializer)
+    def get(self, request: Request, org_slug: str, user_id: int) -> Response:
+        subject = get_object_or_404(
+            Membership.objects.for_org(self.org).select_related("organization"), user_id=user_id
+        )
+        streak, badges = recognition.badges_of(subject)
+        received = selectors.kudos_for(self.membership).filter(to_user_id=user_id).count()
+        data = {
+            "user": subject.user_id,
+            "streak": streak,
+            "badges": [
+                {"key": b.key, "name": str(b.name), "description": str(b.description)}
+                for b in badges
+            ],
+            "kudos_received": received,
+        }
+        return Response(RecognitionSerializer(data).data)

@@ -15,6 +15,11 @@ org_urlpatterns = [
     path("alerts/", api.AlertsView.as_view(), name="alerts"),
     path("leaderboard/", api.LeaderboardView.as_view(), name="leaderboard"),
     path(
+        "people/<int:user_id>/recognition/",
+        api.RecognitionView.as_view(),
+        name="recognition",
+    ),
+    path(
         "motivation-settings/",
         api.MotivationSettingsView.as_view(),
         name="motivation-settings",

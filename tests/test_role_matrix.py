@@ -309,6 +309,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:kudos-detail", "DELETE"):             (401, N,   NO_CONTENT, 403, 403, NO_CONTENT, N),
     ("api:alerts", "GET"):                      (401, N,   403,  OK,   OK,   OK,   N),
     ("api:leaderboard", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:recognition", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
 }
 # fmt: on
 

@@ -81,3 +81,15 @@ def test_the_person_page_shows_private_signals_only_to_those_who_may_see_them(
     assert "Great teamwork" in peers_view.content.decode()
     foreign = reverse("motivation:person", args=[other_org.slug, member.user_id])
     assert client_for(outsider).get(foreign).status_code == 404
+
+
+def test_the_recognition_api_shows_streak_badges_and_kudos_received(
+    org, member, teammate, outsider, other_org, api_for
+):
+    _weekly_goal_met(member, [date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23)])
+    services.give_kudos(actor=teammate, to=member, message="Thanks")
+    url = f"/api/v1/orgs/{org.slug}/people/{member.user_id}/recognition/"
+    body = api_for(teammate).get(url).json()
+    assert body == {"user": member.user_id, "streak": 3, "badges": [], "kudos_received": 1}
+    foreign = f"/api/v1/orgs/{other_org.slug}/people/{member.user_id}/recognition/"
+    assert api_for(outsider).get(foreign).status_code == 404
