@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from accounts import mfa, rules, selectors, services
 from accounts.backends import canonical_username
+from accounts.language import PersonLanguageTokenAuthentication
 from accounts.models import ImportJob, Membership, Organization, OrganizationDomain, Team, User
 from salesmgmt.api import OrgScopedAPIMixin, OrgScopedPrimaryKeyField, OrgUserField
 from salesmgmt.csv_api import ImportJobSerializer
@@ -124,6 +125,8 @@ def _second_factor_refusal(user: User, otp: str, request: Any) -> Response | Non
 class TokenLogoutView(KnoxLogoutView):
     """Revoke the token used for this request."""
 
+    authentication_classes = (PersonLanguageTokenAuthentication,)
+
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, format: Any = None) -> Response:
         return super().post(request, format)
@@ -185,6 +188,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "country",
             "currency",
             "require_mfa_for_managers",
+            "language",
         ]
         read_only_fields = ["slug"]
 

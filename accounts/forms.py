@@ -39,6 +39,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "currency",
             "stale_deal_days",
             "require_mfa_for_managers",
+            "language",
         ]
         help_texts = {
             "timezone": _("An IANA time zone such as Asia/Tokyo; activities count on local dates."),

@@ -155,6 +155,13 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("An open deal with no stage change and no linked activity for this long."),
     )
+    language = models.CharField(
+        _("language for new members"),
+        max_length=10,
+        default="en",
+        choices=settings.LANGUAGES,
+        help_text=_("Each person can choose their own afterwards, on their profile."),
+    )
     require_mfa_for_managers = models.BooleanField(
         _("managers must use two-factor authentication"),
         default=False,

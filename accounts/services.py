@@ -51,6 +51,7 @@ ORG_SETTING_FIELDS = (
     "currency",
     "stale_deal_days",
     "require_mfa_for_managers",
+    "language",
 )
 
 
@@ -84,6 +85,9 @@ def create_organization(
     org = Organization.objects.filter(slug=slug).first()
     created = org is None
     if org is None:
+        # English stays the default outside Japan; a Japanese organisation starts in Japanese.
+        country = org_settings.get("country", Organization._meta.get_field("country").default)
+        org_settings.setdefault("language", "ja" if country == "JP" else "en")
         org = Organization(slug=slug, name=name, **org_settings)
         org.full_clean()
         org.save()
@@ -91,7 +95,9 @@ def create_organization(
         verify_domain_as_operator(org=org, domain=domain)
     admin_user = User.objects.filter(email__iexact=admin_email).first()
     if admin_user is None:
-        admin_user = _new_user(email=admin_email, name=admin_name, password=admin_password)
+        admin_user = _new_user(
+            email=admin_email, name=admin_name, password=admin_password, locale=org.language
+        )
     _membership, joined = Membership.objects.get_or_create(
         organization=org,
         user=admin_user,
@@ -141,9 +147,14 @@ def _username_for(email: str) -> str:
     return candidate
 
 
-def _new_user(*, email: str, name: str = "", password: str | None = None) -> User:
+def _new_user(
+    *, email: str, name: str = "", password: str | None = None, locale: str | None = None
+) -> User:
+    """A new account; `locale` is the inviting organisation's language for new members."""
     email = User.objects.normalize_email(email).strip()
     user = User(username=_username_for(email), email=email, name=name.strip())
+    if locale:
+        user.locale = locale
     if password:
         try:
             validate_password(password, user)
@@ -496,14 +507,14 @@ def add_member(
     if user is not None and Membership.objects.filter(organization=org, user=user).exists():
         raise DomainError(_("This person is already a member."), field="email")
     if password and user is None:
-        user = _new_user(email=email, name=name, password=password)
+        user = _new_user(email=email, name=name, password=password, locale=org.language)
         membership = Membership.objects.create(
             organization=org, user=user, role=role, team=team, active=True
         )
         _record_member_event("member_added", actor=actor, membership=membership)
         return NewMember(membership=membership, invitation=None, invitation_token=None)
     if user is None:
-        user = _new_user(email=email)
+        user = _new_user(email=email, locale=org.language)
     membership = Membership.objects.create(
         organization=org, user=user, role=role, team=team, active=False
     )

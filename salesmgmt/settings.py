@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "django_htmx",
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Who must use a second factor can do nothing else until they have (accounts.mfa).
     "accounts.mfa_enforcement.SecondFactorMiddleware",
+    # A signed-in person's saved language wins over the browser's (accounts.language).
+    "accounts.language.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "salesmgmt.observability.DeniedAccessLogMiddleware",
@@ -258,7 +261,8 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="salesmgmt")
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # Knox tokens; the answer comes in the token owner's language.
+        "accounts.language.PersonLanguageTokenAuthentication",
         # Session auth that refuses a session still waiting for its second factor.
         "accounts.mfa_enforcement.SecondFactorSessionAuthentication",
     ],
@@ -294,11 +298,15 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "salesmgmt API",
     "DESCRIPTION": "Team sales management: goals, activities, deals, motivation, "
-    "evaluations and messaging. Organisation-scoped resources live under /api/v1/orgs/<slug>/.",
+    "evaluations and messaging. Organisation-scoped resources live under /api/v1/orgs/{org_slug}/.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # /api/v1/docs/: Swagger UI from the sidecar's static files, its start-up script a file
+    # of its own (SpectacularSwaggerSplitView), so the CSP needs no CDN and no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES",
         "ImportJobStatusEnum": "salesmgmt.imports.JobStatus",

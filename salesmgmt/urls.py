@@ -4,7 +4,7 @@ own namespaced `urls.py`), its API under /api/v1/orgs/<org_slug>/ (each app adds
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api_urls as accounts_api
 from accounts import views as accounts_views
@@ -30,7 +30,11 @@ api_patterns = [
     *accounts_api.auth_urlpatterns,
     path("orgs/<slug:org_slug>/", include(api_org_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api_docs.html"),
+        name="docs",
+    ),
 ]
 
 urlpatterns = [

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -62,6 +64,21 @@ def require_postgres() -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Pages in Japanese need the compiled catalogue (`make install` builds it; a bare
+    `pytest` after editing a .po compiles it here)."""
+    import importlib.util
+
+    script = Path(settings.BASE_DIR) / "scripts" / "i18n.py"
+    spec = importlib.util.spec_from_file_location("_i18n_for_tests", script)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["_i18n_for_tests"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    if module.stale():
+        module.compile_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks_unless_real_broker(request, settings):
     """Tasks run in-process by default, also when CI sets REDIS_URL; tests that exercise a
@@ -90,6 +107,12 @@ def _fast_and_isolated(request, settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
+    # A request leaves its language active in the thread (as in a server, where the next
+    # request sets its own); the next test starts from the default, as a fresh process.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -378,6 +378,7 @@ def _org_settings(cast: Cast) -> dict[str, Any]:
         "country": org.country,
         "currency": org.currency,
         "stale_deal_days": org.stale_deal_days,
+        "language": org.language,
     }
 
 

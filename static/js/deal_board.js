@@ -24,8 +24,17 @@
     return null;
   }
 
-  function formatAmount(value) {
+  // As the server writes it (salesmgmt/templatetags/money.py): the currency's own digits,
+  // the page language's symbol and separators.
+  function formatAmount(value, currency) {
     var lang = document.documentElement.lang || undefined;
+    if (currency) {
+      try {
+        return new Intl.NumberFormat(lang, { style: "currency", currency: currency }).format(value);
+      } catch (e) {
+        // an unknown currency code: fall through to a plain number
+      }
+    }
     return new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(value);
   }
 
@@ -50,7 +59,7 @@
         count.textContent = String(cards.length);
       }
       if (amount) {
-        amount.textContent = formatAmount(total);
+        amount.textContent = formatAmount(total, amount.dataset.currency);
       }
     });
   }

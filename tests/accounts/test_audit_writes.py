@@ -122,6 +122,7 @@ def test_the_settings_page_switches_two_factor_on_for_managers(admin, org, clien
         "country": org.country,
         "currency": org.currency,
         "stale_deal_days": org.stale_deal_days,
+        "language": org.language,
         "require_mfa_for_managers": "on",
     }
 

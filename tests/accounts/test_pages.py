@@ -578,6 +578,7 @@ SETTINGS_FORM = {
     "country": "DE",
     "currency": "EUR",
     "stale_deal_days": 21,
+    "language": "en",
 }
 
 

@@ -847,7 +847,7 @@ def test_the_admin_sets_the_stale_days_in_the_organisation_settings(org, admin, 
         reverse("accounts:org_settings", args=[org.slug]),
         {"name": org.name, "timezone": org.timezone, "week_start": org.week_start,
          "fiscal_year_start_month": org.fiscal_year_start_month, "country": org.country,
-         "currency": org.currency, "stale_deal_days": 30},
+         "currency": org.currency, "stale_deal_days": 30, "language": org.language},
     )  # fmt: skip
 
     assert response.status_code == 302

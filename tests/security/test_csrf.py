@@ -85,6 +85,7 @@ def form_posts(team: Team, sub_team: Team, member: Membership) -> dict[str, tupl
                 "country": "JP",
                 "currency": "JPY",
                 "stale_deal_days": 14,
+                "language": "en",
             },
         ),
     }

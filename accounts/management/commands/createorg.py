@@ -30,6 +30,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timezone", default=None)
         parser.add_argument("--country", default=None)
+        parser.add_argument(
+            "--language",
+            default=None,
+            help="Language for new members (en, ja); default: ja for a Japanese organisation.",
+        )
         parser.add_argument("--currency", default=None)
         parser.add_argument("--week-start", type=int, default=None)
         parser.add_argument("--fiscal-year-start-month", type=int, default=None)
@@ -37,7 +42,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         org_settings = {
             key: options[key]
-            for key in ("timezone", "country", "currency", "week_start", "fiscal_year_start_month")
+            for key in (
+                "timezone",
+                "country",
+                "currency",
+                "week_start",
+                "fiscal_year_start_month",
+                "language",
+            )
             if options[key] is not None
         }
         try:

@@ -53,6 +53,9 @@ class Command(BaseCommand):
                 country="JP",
                 currency="JPY",
                 fiscal_year_start_month=4,
+                # The demo speaks English to whoever opens it; each person can switch to
+                # Japanese on their profile.
+                language="en",
             )
             memberships = self._people(org, reps)
         demo_data_requested.send(sender=Organization, organization=org, memberships=memberships)
