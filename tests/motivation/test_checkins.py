@@ -294,3 +294,10 @@ def test_the_person_rule_matches_the_person_query(name, request, every_checkin):
     visible = set(access.people_visible_to(actor).values_list("user_id", flat=True))
     org_people = Membership.objects.filter(organization_id=actor.organization_id)
     assert {m.user_id for m in org_people if access.can_see_person(actor, m.user_id)} == visible
+
+
+def test_the_page_speaks_the_readers_language(org, member, client_for):
+    member.user.locale = "ja"
+    member.user.save(update_fields=["locale"])
+    page = client_for(member).get(reverse("motivation:checkins", args=[org.slug]))
+    assert "週次チェックイン" in page.content.decode()
