@@ -9,14 +9,15 @@ idempotent because their events name the week.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -185,6 +186,15 @@ def reminder_day(org: Organization, chosen_weekday: int, today: date) -> date:
     return week.start + timedelta(days=(chosen_weekday - week.start.weekday()) % 7)
 
 
+def _by_language(people: Iterable[tuple[int, str]]) -> dict[str, list[int]]:
+    """Recipients grouped by their language, so that a notification's excerpt (written once,
+    when it is sent) is in the reader's language; one `notify` call per language."""
+    groups: dict[str, list[int]] = {}
+    for user_id, locale in people:
+        groups.setdefault(locale or settings.LANGUAGE_CODE, []).append(user_id)
+    return groups
+
+
 @dataclass(frozen=True)
 class ReminderRun:
     organizations: int
@@ -222,19 +232,20 @@ def send_checkin_reminders(*, now: datetime | None = None) -> ReminderRun:
             Membership.objects.for_org(org)
             .filter(active=True, user__is_active=True)
             .exclude(user_id__in=done)
-            .values_list("user_id", flat=True)
+            .values_list("user_id", "user__locale")
         )
-        with transaction.atomic():
-            sent = notify(
-                org=org,
-                kind="nudge",
-                recipients=list(people),
-                actor=None,
-                event=f"checkin-reminder:{week_start.isoformat()}",
-                url=reverse("motivation:checkins", args=[org.slug]),
-                text=_("How was your week? Your weekly check-in takes a minute."),
-            )
-        reminded += len(sent)
+        for locale, recipients in _by_language(people).items():
+            with transaction.atomic(), translation.override(locale):
+                sent = notify(
+                    org=org,
+                    kind="nudge",
+                    recipients=recipients,
+                    actor=None,
+                    event=f"checkin-reminder:{week_start.isoformat()}",
+                    url=reverse("motivation:checkins", args=[org.slug]),
+                    text=_("How was your week? Your weekly check-in takes a minute."),
+                )
+            reminded += len(sent)
     return ReminderRun(organizations=orgs, reminded=reminded)
 
 
@@ -571,26 +582,27 @@ def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
                 one_on_one_days=current.one_on_one_days,
             )
         }
-        by_week: dict[date, list[int]] = {}
+        by_week: dict[date, list[tuple[int, str]]] = {}
         for manager, week_start in due.items():
             teams = descendants(led[manager.user_id], parent_of)
             if any(
                 p.team_id in teams and p.user_id in flagged and p.user_id != manager.user_id
                 for p in people
             ):
-                by_week.setdefault(week_start, []).append(manager.user_id)
-        for week_start, recipients in sorted(by_week.items()):
-            with transaction.atomic():
-                sent = notify(
-                    org=org,
-                    kind="nudge",
-                    recipients=recipients,
-                    actor=None,
-                    event=f"talk-nudge:{week_start.isoformat()}",
-                    url=reverse("motivation:talk", args=[org.slug]),
-                    text=_("This week's list of who to talk to, and why, is ready."),
-                )
-            nudged += len(sent)
+                by_week.setdefault(week_start, []).append((manager.user_id, manager.user.locale))
+        for week_start, managers in sorted(by_week.items()):
+            for locale, recipients in _by_language(managers).items():
+                with transaction.atomic(), translation.override(locale):
+                    sent = notify(
+                        org=org,
+                        kind="nudge",
+                        recipients=recipients,
+                        actor=None,
+                        event=f"talk-nudge:{week_start.isoformat()}",
+                        url=reverse("motivation:talk", args=[org.slug]),
+                        text=_("This week's list of who to talk to, and why, is ready."),
+                    )
+                nudged += len(sent)
     return NudgeRun(organizations=orgs, nudged=nudged)
 
 

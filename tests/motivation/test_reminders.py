@@ -88,3 +88,13 @@ def test_the_job_reads_a_bounded_number_of_queries_per_organisation_whatever_its
     with django_assert_max_num_queries(4 + 4 * 12):
         run = services.send_checkin_reminders()
     assert run.reminded == 60
+
+
+def test_each_reminder_is_written_in_its_readers_language(org, member, teammate, time_machine):
+    teammate.user.locale = "ja"
+    teammate.user.save(update_fields=["locale"])
+    time_machine.move_to(FRIDAY_0930_TOKYO, tick=False)
+    services.send_checkin_reminders()
+
+    assert Notification.objects.get(recipient=member.user).excerpt.startswith("How was your week")
+    assert "週次チェックイン" in Notification.objects.get(recipient=teammate.user).excerpt
