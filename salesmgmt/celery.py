@@ -74,4 +74,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # Hourly, on the hour: each organisation's weekly check-in reminder from 09:00 local on
+    # its chosen day, to whoever has not checked in that week, and from 09:00 on the week's
+    # first day each manager's "who to talk to" nudge (each once per person per week).
+    "motivation-reminders": {
+        "task": "motivation.tasks.send_motivation_reminders_task",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 50 * 60},
+    },
 }

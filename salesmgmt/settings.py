@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dashboards",
     # After dashboards: its panels on "my day" (targets) come before messaging's (posts).
     "messaging",
+    "motivation",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ from dashboards import api_urls as dashboards_api
 from deals import api_urls as deals_api
 from goals import api_urls as goals_api
 from messaging import api_urls as messaging_api
+from motivation import api_urls as motivation_api
 from salesmgmt import views
 
 api_org_patterns = [
@@ -21,6 +22,7 @@ api_org_patterns = [
     *goals_api.org_urlpatterns,
     *deals_api.org_urlpatterns,
     *messaging_api.org_urlpatterns,
+    *motivation_api.org_urlpatterns,
     *dashboards_api.org_urlpatterns,
 ]
 
@@ -43,6 +45,7 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("goals.urls")),
     path("", include("messaging.urls")),
+    path("", include("motivation.urls")),
     path("", include("dashboards.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

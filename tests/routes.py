@@ -327,6 +327,47 @@ def _notification_of_member(cast: Cast) -> int:
     return found[0].pk
 
 
+def _checkin_of_member(cast: Cast) -> int:
+    """`member`'s check-in this week (manager reads it; other_manager and peers do not)."""
+    from motivation import services
+
+    return services.record_checkin(actor=cast.member, score=4, note="Solid week").pk
+
+
+def _one_on_one_of_member(cast: Cast) -> int:
+    """`manager`'s coming 1:1 with `member` (other_manager and peers cannot see it)."""
+    from datetime import timedelta
+
+    from motivation import services
+    from salesmgmt import periods
+
+    one = services.hold_one_on_one(
+        actor=cast.manager,
+        member=cast.member,
+        day=periods.today(cast.org) + timedelta(days=3),
+        agenda="Pipeline review",
+        private_notes="Only the manager reads this.",
+        action_items=[
+            services.NewActionItem(text="Send the proposal", owner_id=cast.member.user_id)
+        ],
+    )
+    return one.pk
+
+
+def _action_item_of_member(cast: Cast) -> int:
+    """`member`'s open action item in `one_on_one_id`."""
+    from motivation.models import ActionItem
+
+    return ActionItem.objects.get(one_on_one_id=cast.object_value("one_on_one_id")).pk
+
+
+def _kudos_of_member(cast: Cast) -> int:
+    """`member`'s kudos to `teammate` (everyone reads it; member and admins delete it)."""
+    from motivation import services
+
+    return services.give_kudos(actor=cast.member, to=cast.teammate, message="Thanks!").pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -357,6 +398,12 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "photo_id": _photo_of_member,
     "conversation_id": _conversation_of_member,
     "notification_id": _notification_of_member,
+    # motivation: member's check-in this week
+    "checkin_id": _checkin_of_member,
+    # manager's coming 1:1 with member, and member's action item in it
+    "one_on_one_id": _one_on_one_of_member,
+    "item_id": _action_item_of_member,
+    "kudos_id": _kudos_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).
@@ -383,6 +430,9 @@ QUERY_PARAMS: dict[str, Callable[[Cast], dict[str, Any]]] = {
     "api:stats-pipeline": lambda cast: {"team": cast.team.pk},
     "api:stats-forecast": lambda cast: {"team": cast.team.pk, "period": "quarter"},
     "api:stats-deals": lambda cast: {"team": cast.team.pk},
+    # motivation: `team`'s leaderboard on the goals metric
+    "api:leaderboard": lambda cast: {"metric": goals_metric(cast).key, "team": cast.team.pk},
+    "motivation:leaderboard": lambda cast: {"metric": goals_metric(cast).key},
 }
 
 # Kwargs that are not objects: their fixed value.

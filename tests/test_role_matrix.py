@@ -169,6 +169,31 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("messaging:notification_open", "GET"):     (L,   N,   FOUND, N,   N,    N,    N),
     ("messaging:notification_settings", "GET"): (L,  N,   OK,   OK,   OK,   OK,   N),
     ("messaging:notification_settings", "POST"): (L, N,   FOUND, FOUND, FOUND, FOUND, N),
+    # motivation pages: `checkin_id` is member's check-in this week (its author changes it)
+    ("motivation:checkins", "GET"):             (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:checkins", "POST"):            (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("motivation:checkin_delete", "POST"):      (L,   N,   FOUND, 403, N,    403,  N),
+    ("motivation:settings", "GET"):             (L,   N,   403,  403,  403,  OK,   N),
+    ("motivation:settings", "POST"):            (L,   N,   403,  403,  403,  FOUND, N),
+    # `one_on_one_id`: manager's coming 1:1 with member; `item_id`: member's action item in it
+    ("motivation:one_on_ones", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:one_on_ones", "POST"):         (L,   N,   403,  FOUND, 422, FOUND, N),
+    ("motivation:one_on_one_detail", "GET"):    (L,   N,   OK,   OK,   N,    OK,   N),
+    ("motivation:one_on_one_detail", "POST"):   (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:one_on_one_delete", "POST"):   (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:action_item_add", "POST"):     (L,   N,   403,  FOUND, N,   403,  N),
+    ("motivation:action_item_done", "POST"):    (L,   N,   FOUND, FOUND, N,  403,  N),
+    ("motivation:agenda_propose", "POST"):      (L,   N,   FOUND, FOUND, N,  403,  N),
+    # `kudos_id`: member's kudos to teammate (the organisation reads it; author, admins delete)
+    ("motivation:kudos", "GET"):                (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:kudos", "POST"):               (L,   N,   FOUND, FOUND, FOUND, FOUND, N),
+    ("motivation:kudos_delete", "POST"):        (L,   N,   FOUND, 403, 403,  FOUND, N),
+    # `deal_id` is member's open deal: nobody congratulates on it (the owner never)
+    ("motivation:deal_congratulate", "POST"):   (L,   N,   403,  403,  N,    403,  N),
+    ("motivation:talk", "GET"):                 (L,   N,   403,  OK,   OK,   OK,   N),
+    # `user_id` is member: recognition for everyone (check-ins and 1:1s for their managers)
+    ("motivation:person", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -264,6 +289,27 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:conversation-messages", "POST"):      (401, N,   CREATED, N,  N,    N,    N),
     ("api:notification-list", "GET"):           (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:notification-read", "POST"):          (401, N,   OK,   OK,   OK,   OK,   N),
+    # motivation API: `checkin_id` is member's check-in this week (peers and other_manager: 404)
+    ("api:motivation-settings", "GET"):         (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:motivation-settings", "PATCH"):       (401, N,   403,  403,  403,  OK,   N),
+    ("api:checkin-list", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:checkin-list", "POST"):               (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:checkin-detail", "GET"):              (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:checkin-detail", "PATCH"):            (401, N,   OK,   403,  N,    403,  N),
+    ("api:checkin-detail", "DELETE"):           (401, N,   NO_CONTENT, 403, N, 403,  N),
+    ("api:one-on-one-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:one-on-one-list", "POST"):            (401, N,   403,  CREATED, 403, CREATED, N),
+    ("api:one-on-one-detail", "GET"):           (401, N,   OK,   OK,   N,    OK,   N),
+    ("api:one-on-one-detail", "PATCH"):         (401, N,   403,  OK,   N,    403,  N),
+    ("api:one-on-one-detail", "DELETE"):        (401, N,   403,  NO_CONTENT, N, 403, N),
+    ("api:one-on-one-agenda", "POST"):          (401, N,   CREATED, CREATED, N, 403, N),
+    ("api:kudos-list", "GET"):                  (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:kudos-list", "POST"):                 (401, N,   CREATED, CREATED, CREATED, CREATED, N),
+    ("api:kudos-detail", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:kudos-detail", "DELETE"):             (401, N,   NO_CONTENT, 403, 403, NO_CONTENT, N),
+    ("api:alerts", "GET"):                      (401, N,   403,  OK,   OK,   OK,   N),
+    ("api:leaderboard", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:recognition", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
 }
 # fmt: on
 
@@ -659,6 +705,38 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:conversation-list", "POST"): Call(lambda c: {"participants": [c.teammate.user_id]}),
     ("api:conversation-messages", "POST"): Call(lambda c: {"body": "See you there."}),
     ("api:notification-read", "POST"): Call(_everyone_has_unread),
+    ("motivation:checkins", "POST"): Call(lambda c: {"score": "4", "note": "Good week"}),
+    ("motivation:settings", "POST"): Call(
+        lambda c: {
+            "checkin_weekday": "2",
+            "one_on_one_days": "14",
+            "leaderboards_enabled": "on",
+            "values_text": "teamwork: Teamwork",
+        }
+    ),
+    ("api:motivation-settings", "PATCH"): Call(lambda c: {"one_on_one_days": 14}),
+    ("api:checkin-list", "POST"): Call(lambda c: {"score": 4, "note": "Good week"}),
+    ("api:checkin-detail", "PATCH"): Call(lambda c: {"score": 5}),
+    ("motivation:one_on_ones", "POST"): Call(
+        lambda c: {"member": c.member.user_id, "date": "2030-01-10", "agenda": "Targets"}
+    ),
+    ("motivation:one_on_one_detail", "POST"): Call(
+        lambda c: {"date": "2030-01-10", "agenda": "Targets", "shared_notes": "Agreed"}
+    ),
+    ("motivation:action_item_add", "POST"): Call(
+        lambda c: {"text": "Call Aoba", "owner": c.member.user_id}
+    ),
+    ("motivation:action_item_done", "POST"): Call(lambda c: {"done": "1"}),
+    ("motivation:agenda_propose", "POST"): Call(lambda c: {"text": "My targets"}),
+    ("api:one-on-one-list", "POST"): Call(lambda c: {"member": c.member.user_id}),
+    ("api:one-on-one-detail", "PATCH"): Call(lambda c: {"shared_notes": "Agreed"}),
+    ("api:one-on-one-agenda", "POST"): Call(lambda c: {"text": "My targets"}),
+    ("motivation:kudos", "POST"): Call(
+        lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
+    ),
+    ("api:kudos-list", "POST"): Call(
+        lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
+    ),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

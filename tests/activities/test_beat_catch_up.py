@@ -43,6 +43,7 @@ EVERY_JOB = {
     "forecast-snapshots",
     "resume-import-jobs",
     "daily-digests",
+    "motivation-reminders",
 }
 
 
