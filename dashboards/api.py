@@ -49,7 +49,10 @@ _RESPONSE = inline_serializer(
                 "stale_deals": serializers.IntegerField(),
                 "overdue_next_steps": serializers.IntegerField(),
                 "last_checkin": serializers.DateField(
-                    allow_null=True, help_text="Always null until check-ins exist (motivation)."
+                    allow_null=True, help_text="The person's latest weekly check-in, or null."
+                ),
+                "last_one_on_one": serializers.DateField(
+                    allow_null=True, help_text="The person's latest 1:1 that took place, or null."
                 ),
             },
             many=True,
@@ -93,6 +96,7 @@ def as_json(board: TeamDashboard) -> dict[str, Any]:
                 "stale_deals": row.stale_deals,
                 "overdue_next_steps": row.overdue_next_steps,
                 "last_checkin": row.last_checkin,
+                "last_one_on_one": row.last_one_on_one,
             }
             for row in board.members
         ],

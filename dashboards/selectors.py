@@ -49,6 +49,7 @@ from goals.selectors import (
 from goals.services import goal_scope
 from goals.sources import daily_values
 from goals.status import LAGGING, is_behind_pace
+from motivation.selectors import last_checkins, last_one_on_ones
 from salesmgmt import periods
 
 NO_ACTIVITY_WORKING_DAYS = 3
@@ -73,7 +74,8 @@ class MemberRow:
     stale_deals: int = 0
     overdue_next_steps: int = 0
     last_activity: date | None = None
-    last_checkin: date | None = None  # arrives with the motivation app
+    last_checkin: date | None = None
+    last_one_on_one: date | None = None  # the latest 1:1 that has taken place
     pace: float | None = None  # worst actual/expected-to-date over the member's goals
 
     @property
@@ -132,6 +134,12 @@ def team_dashboard(
         m.user_id: MemberRow(membership=m, last_activity=m.latest_activity) for m in memberships
     }
     user_ids = list(rows)
+
+    # Motivation signals: each person's latest check-in and 1:1 (one query each).
+    for user_id, when in last_checkins(org.pk, user_ids).items():
+        rows[user_id].last_checkin = when
+    for user_id, when in last_one_on_ones(org.pk, user_ids, today=today).items():
+        rows[user_id].last_one_on_one = when
 
     # Activities by member and type over the period (the daily rollup).
     types = {t.key: t for t in funnel_types(org)}

@@ -162,3 +162,27 @@ def test_only_the_teams_managers_and_admins_see_it(
     assert (
         api_for(_fresh(manager)).get("/api/v1/orgs/acme/dashboards/team/99999/").status_code == 404
     )
+
+
+def test_each_row_shows_the_latest_check_in_and_the_latest_1_1_held(
+    org, admin, team, manager, member, teammate, setup, api_for
+):
+    from motivation import services as motivation_services
+
+    motivation_services.record_checkin(actor=_fresh(member), score=4, day=date(2026, 4, 6))
+    motivation_services.record_checkin(actor=_fresh(member), score=2, day=date(2026, 4, 14))
+    motivation_services.hold_one_on_one(
+        actor=_fresh(manager), member=_fresh(member), day=date(2026, 4, 10)
+    )
+    # Planned for next week: not yet held, so not the latest 1:1.
+    motivation_services.hold_one_on_one(
+        actor=_fresh(manager), member=_fresh(member), day=date(2026, 4, 22)
+    )
+
+    body = api_for(_fresh(admin)).get(f"/api/v1/orgs/acme/dashboards/team/{team.pk}/").json()
+
+    rows = {m["user"]: m for m in body["members"]}
+    assert rows[member.user_id]["last_checkin"] == "2026-04-14"
+    assert rows[member.user_id]["last_one_on_one"] == "2026-04-10"
+    assert rows[teammate.user_id]["last_checkin"] is None
+    assert rows[teammate.user_id]["last_one_on_one"] is None
