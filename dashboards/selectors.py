@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
@@ -61,6 +61,40 @@ class GoalLine:
     progress: Progress
 
 
+# What a goal's dates are, in words: "month goal", "year goal"... (None: custom dates).
+GOAL_KIND_LABELS = {
+    "day": gettext_lazy("day goal"),
+    "week": gettext_lazy("week goal"),
+    "month": gettext_lazy("month goal"),
+    "quarter": gettext_lazy("quarter goal"),
+    "half": gettext_lazy("half-year goal"),
+    "year": gettext_lazy("year goal"),
+    None: gettext_lazy("goal"),
+}
+
+
+def goal_kind_label(org: Organization, goal: Goal) -> str:
+    """The goal's period in words: "month goal" for a calendar month, "goal" for custom dates."""
+    kind = periods.kind_of(org, periods.Period(goal.start, goal.end + timedelta(days=1)))
+    return str(GOAL_KIND_LABELS[kind])
+
+
+@dataclass(frozen=True)
+class ColumnTarget:
+    """The target an activity column is read against, from ONE goal (never a sum of
+    overlapping goals), covering exactly the dates the column counts.
+
+    basis "goal": the goal whose period is the view's; "share": the view's share of the
+    longest goal containing the view; "members" (team total only): no team goal for it,
+    the sum of the members' own column targets.
+    """
+
+    target: Decimal
+    basis: str
+    label: str
+    goal: Goal | None
+
+
 @dataclass
 class MemberRow:
     membership: Membership
@@ -75,6 +109,7 @@ class MemberRow:
     last_activity: date | None = None
     last_checkin: date | None = None  # arrives with the motivation app
     pace: float | None = None  # worst actual/expected-to-date over the member's goals
+    targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type key
 
     @property
     def user(self) -> User:
@@ -105,6 +140,7 @@ class TeamDashboard:
     funnel: list[tuple[str, str, int, float | None]]  # key, name, count, conversion
     pipeline: list[tuple[str, int, Decimal]]  # stage name, count, amount
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
+    team_targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type
 
 
 def team_dashboard(
@@ -169,6 +205,7 @@ def team_dashboard(
     goals = list(goals_of_period(org, period, user_ids=user_ids, team_ids=[team.pk]))
     for goal in goals:
         goal.organization = org  # progress_of reads the calendar from it: no join needed
+    prefetch_related_objects([goal.metric for goal in goals], "activity_types")
     # One read of holidays and days off covering every goal and the alerts' last two weeks.
     window = periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1))
     if goals:
@@ -187,6 +224,24 @@ def team_dashboard(
             current = rows[goal.user_id].pace
             if ratio is not None and (current is None or ratio < current):
                 rows[goal.user_id].pace = ratio
+
+    # Each activity column's target: one goal's, for the same dates as the column's count.
+    splitter = TargetSplitter(org, days_off)
+    grain = "week" if kind == "week" else "month"
+    member_totals: dict[str, Decimal] = defaultdict(Decimal)
+    for member in rows.values():
+        member.targets = column_targets(
+            org, [line.goal for line in member.goals], period, splitter, grain
+        )
+        for key, chosen in member.targets.items():
+            member_totals[key] += chosen.target
+    team_targets = column_targets(
+        org, [line.goal for line in team_goals], period, splitter, grain, team=True
+    )
+    for key, value in member_totals.items():
+        team_targets.setdefault(
+            key, ColumnTarget(value, "members", _("sum of the members' targets"), None)
+        )
 
     # Deals: open count and amount, stale and overdue next steps per owner.
     deal_rows = (
@@ -220,7 +275,6 @@ def team_dashboard(
     # Weekly attainment of each of the team's own goals: the week's share of the target (the
     # goals' own split along working days) and the week's stored actual.
     stored = weekly_actuals([line.goal for line in team_goals], period)
-    splitter = TargetSplitter(org, days_off)
     trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
     for line in team_goals:
         parts, targets = splitter.split(line.goal, "week")
@@ -245,7 +299,48 @@ def team_dashboard(
         funnel=[(s.type, s.name, s.count, s.conversion) for s in team_stages],
         pipeline=[(r["stage__name"], r["n"], r["amount"] or Decimal(0)) for r in pipeline_rows],
         days_off=days_off,
+        team_targets=team_targets,
     )
+
+
+def column_targets(
+    org: Organization,
+    goals: list[Goal],
+    period: periods.Period,
+    splitter: TargetSplitter,
+    grain: str,
+    *,
+    team: bool = False,
+) -> dict[str, ColumnTarget]:
+    """Per activity type: the target of the one goal counting just that type whose period
+    is the view's, else the view's share of the longest such goal containing the whole view.
+    A goal that covers only part of the view (a month goal in a quarter view) gives none:
+    the count and the target always cover the same dates."""
+    by_key: dict[str, list[Goal]] = defaultdict(list)
+    for goal in goals:
+        keys = [t.key for t in goal.metric.activity_types.all()]
+        if goal.metric.source == Metric.Source.ACTIVITY and len(keys) == 1:
+            by_key[keys[0]].append(goal)
+    chosen: dict[str, ColumnTarget] = {}
+    for key, candidates in by_key.items():
+        covering = [g for g in candidates if g.start <= period.start and g.end >= period.last]
+        exact = [g for g in covering if g.start == period.start and g.end == period.last]
+        if exact:
+            goal = min(exact, key=lambda g: g.pk)
+            label = goal_kind_label(org, goal)
+            if team:
+                label = _("team %(goal)s") % {"goal": label}
+            chosen[key] = ColumnTarget(goal.target, "goal", label, goal)
+        elif covering:
+            goal = max(covering, key=lambda g: ((g.end - g.start).days, -g.pk))
+            label = goal_kind_label(org, goal)
+            if team:
+                label = _("team %(goal)s") % {"goal": label}
+            share = splitter.share(goal, period, grain)
+            chosen[key] = ColumnTarget(
+                share, "share", _("share of %(goal)s") % {"goal": label}, goal
+            )
+    return chosen
 
 
 def _alerts(
@@ -343,7 +438,7 @@ def period_nav(org: Organization, kind: str, period: periods.Period, on: date | 
 class ActivityCell:
     key: str
     count: int
-    target: Decimal | None  # the period's share of a goal counting just this type
+    target: ColumnTarget | None  # one goal counting just this type, for the same dates
 
 
 @dataclass(frozen=True)
@@ -394,33 +489,25 @@ def team_dashboard_page(
     """The team dashboard page: the team view plus each member's targets per activity type,
     team totals, the period links and the team switcher (queries constant in team size)."""
     board = team_dashboard(org, team, kind=kind, on=on)
-    goals = [line.goal for row in board.members for line in row.goals]
-    prefetch_related_objects([goal.metric for goal in goals], "activity_types")
-    grain = "week" if kind == "week" else "month"
     funnel_keys = [key for key, _name, _count, _conversion in board.funnel]
     others = sorted(
         (k for k in board.type_names if k not in funnel_keys), key=lambda k: board.type_names[k]
     )
     columns = [(key, board.type_names[key]) for key in [*funnel_keys, *others]]
 
-    lines: list[MemberLine] = []
-    team_targets: dict[str, Decimal] = defaultdict(Decimal)
-    shares = TargetSplitter(org, board.days_off)
-    for row in board.members:
-        targets: dict[str, Decimal] = defaultdict(Decimal)
-        for line in row.goals:
-            metric = line.goal.metric
-            keys = [t.key for t in metric.activity_types.all()]
-            if metric.source == Metric.Source.ACTIVITY and len(keys) == 1:
-                targets[keys[0]] += shares.share(line.goal, board.period, grain)
-        for key, value in targets.items():
-            team_targets[key] += value
-        cells = [
-            ActivityCell(key, row.activities.get(key, 0), targets.get(key)) for key, _ in columns
-        ]
-        lines.append(MemberLine(row, cells))
+    lines = [
+        MemberLine(
+            row,
+            [
+                ActivityCell(key, row.activities.get(key, 0), row.targets.get(key))
+                for key, _ in columns
+            ],
+        )
+        for row in board.members
+    ]
     total_cells = [
-        ActivityCell(key, board.totals.get(key, 0), team_targets.get(key)) for key, _ in columns
+        ActivityCell(key, board.totals.get(key, 0), board.team_targets.get(key))
+        for key, _ in columns
     ]
     return TeamDashboardPage(
         board=board,

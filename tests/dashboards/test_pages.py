@@ -106,7 +106,7 @@ def test_the_manager_sees_each_member_the_team_totals_who_needs_attention_and_th
     page = response.context["page"]
     lines = {line.row.user.pk: line for line in page.lines}
     visits = {cell.key: cell for cell in lines[teammate.user_id].cells}["new_visit"]
-    assert (visits.count, visits.target) == (2, Decimal(100))  # against the member's goal
+    assert (visits.count, visits.target.target) == (2, Decimal(100))  # the member's goal
     assert {cell.key: cell.count for cell in page.total_cells}["new_visit"] == 22
     assert (page.open_deals, page.overdue_next_steps) == (1, 1)
     assert 'data-testid="totals-row"' in html
@@ -127,7 +127,9 @@ def test_a_weekly_view_shows_the_weeks_share_of_a_monthly_goal(
     )
     page = response.context["page"]
     line = next(line for line in page.lines if line.row.user.pk == teammate.user_id)
-    target = {cell.key: cell.target for cell in line.cells}["new_visit"]
+    chosen = {cell.key: cell.target for cell in line.cells}["new_visit"]
+    target = chosen.target
+    assert (chosen.basis, chosen.label) == ("share", "share of month goal")
     # April 2026 in Japan has 21 working days (Showa Day is a holiday); Apr 13-17 has 5.
     assert Decimal(0) < target < Decimal(100)
     assert (page.nav.period.start, page.nav.period.last) == (date(2026, 4, 13), date(2026, 4, 19))

@@ -136,7 +136,7 @@ def test_api_shape_and_period_switch(
     body = client.get(
         f"/api/v1/orgs/acme/dashboards/team/{team.pk}/?period=week&date=2026-04-14"
     ).json()
-    assert set(body) == {"team", "period", "members", "alerts"}
+    assert set(body) == {"team", "period", "members", "team_targets", "alerts"}
     assert body["period"] == {"start": "2026-04-13", "end": "2026-04-19"}
     row = next(m for m in body["members"] if m["user"] == member.user_id)
     assert row["activities"] == {"new_visit": 2}
