@@ -135,12 +135,14 @@ class TeamDashboard:
     totals: dict[str, int]
     team_goals: list[GoalLine]
     alerts: list[Alert]
-    # per team goal: (week start, target, actual) for the weeks of the period
-    weekly_trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]]
+    # per team goal: (week start, target, actual) for the weeks of the period (every week
+    # meeting it, the first one possibly starting before it); actual None: not started yet
+    weekly_trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal | None]]]]
     funnel: list[tuple[str, str, int, float | None]]  # key, name, count, conversion
     pipeline: list[tuple[str, int, Decimal]]  # stage name, count, amount
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
     team_targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type
+    trend_note: str | None = None  # why the weekly trend has nothing to draw, if so
 
 
 def team_dashboard(
@@ -273,17 +275,34 @@ def team_dashboard(
     )
 
     # Weekly attainment of each of the team's own goals: the week's share of the target (the
-    # goals' own split along working days) and the week's stored actual.
-    stored = weekly_actuals([line.goal for line in team_goals], period)
-    trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
+    # goals' own split along working days) and the week's stored actual, for every week that
+    # meets the period (a month's first week usually starts in the month before).
+    first_week = periods.week_of(org, period.start).start
+    stored = weekly_actuals(
+        [line.goal for line in team_goals], periods.Period(first_week, period.end)
+    )
+    trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal | None]]]] = []
     for line in team_goals:
         parts, targets = splitter.split(line.goal, "week")
         weeks = [
-            (part.start, target, stored.get((line.goal.pk, part.start), Decimal(0)))
+            (
+                part.start,
+                target,
+                stored.get((line.goal.pk, part.start), Decimal(0)) if part.start <= today else None,
+            )
             for part, target in zip(parts, targets, strict=True)
-            if period.start <= part.start < period.end
+            if part.start < period.end and part.end > period.start
         ]
         trend.append((line, weeks))
+    trend_note = None
+    if not team_goals:
+        trend_note = _("No team goal covers this period.")
+    elif period.start > today:
+        trend_note = _("This period has not started yet: no week has an actual to show.")
+    elif not any(
+        actual is not None and target for _line, weeks in trend for _w, target, actual in weeks
+    ):
+        trend_note = _("The team's goals ask nothing of this period's weeks (a target of 0).")
 
     member_rows = list(rows.values())
     return TeamDashboard(
@@ -300,6 +319,7 @@ def team_dashboard(
         pipeline=[(r["stage__name"], r["n"], r["amount"] or Decimal(0)) for r in pipeline_rows],
         days_off=days_off,
         team_targets=team_targets,
+        trend_note=trend_note,
     )
 
 

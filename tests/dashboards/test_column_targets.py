@@ -150,3 +150,45 @@ def test_the_api_gives_each_columns_target_and_its_basis(org, admin, team, membe
     assert Decimal(chosen.pop("target")) == 60
     assert chosen == {"basis": "goal", "goal": kaito["month"].pk, "label": "month goal"}
     assert body["team_targets"]["new_visit"]["basis"] == "members"
+
+
+# --- the weekly attainment chart ------------------------------------------------------------
+
+
+def test_the_month_view_charts_the_weeks_of_the_month_of_a_year_long_team_goal(
+    org, admin, team, member, metrics, django_capture_on_commit_callbacks
+):
+    from dashboards.charts import team_charts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _goal(admin, metrics["new_visit"], *YEAR, 520, team=team)
+        _log(member, date(2026, 12, 1), 6)  # a Tuesday: its week starts on Monday, Nov 30
+    with django_capture_on_commit_callbacks(execute=True):
+        drain_all(org_id=org.pk)
+    board = team_dashboard(org, team, kind="month", on=date(2026, 12, 4))
+    ((_line, weeks),) = board.weekly_trend
+    assert [week for week, _target, _actual in weeks] == [
+        date(2026, 11, 30), date(2026, 12, 7), date(2026, 12, 14), date(2026, 12, 21),
+        date(2026, 12, 28),
+    ]  # fmt: skip
+    assert weeks[0][2] == 6
+    assert all(actual is None for _week, _target, actual in weeks[1:])  # not started yet
+    trend = team_charts(board)["trend"]
+    assert trend is not None
+    data = trend["series"][0]["data"]
+    assert data[0] > 0
+    assert data[1:] == [None] * 4
+    assert board.trend_note is None
+
+
+def test_a_chart_without_data_says_why(org, admin, team, manager, metrics, client_for):
+    _goal(admin, metrics["new_visit"], *YEAR, 520, team=team)
+    page_url = reverse(
+        "dashboards:team_dashboard", kwargs={"org_slug": org.slug, "team_id": team.pk}
+    )
+    client = client_for(manager)
+    html = client.get(page_url, {"period": "month", "date": "2027-01-10"}).content.decode()
+    assert 'data-testid="chart-trend-empty"' in html
+    assert "This period has not started yet" in html
+    html = client.get(page_url, {"period": "month", "date": "2027-06-10"}).content.decode()
+    assert "No team goal covers this period." in html
