@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, prefetch_related_objects
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -52,6 +53,10 @@ from goals.status import LAGGING, is_behind_pace
 from salesmgmt import periods
 
 NO_ACTIVITY_WORKING_DAYS = 3
+# Stale deals call for attention when there are several, or when one has sat untouched for
+# this many times the organisation's staleness threshold.
+STALE_DEALS_SEVERAL = 3
+STALE_DEALS_OLD_FACTOR = 2
 ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
 
@@ -105,6 +110,7 @@ class MemberRow:
     open_deals: int = 0
     open_amount: Decimal = Decimal(0)
     stale_deals: int = 0
+    oldest_stale_touch: datetime | None = None  # the longest-untouched stale deal's last touch
     overdue_next_steps: int = 0
     last_activity: date | None = None
     last_checkin: date | None = None  # arrives with the motivation app
@@ -258,6 +264,7 @@ def team_dashboard(
             n=Count("id"),
             amount=Sum("amount"),
             stale=Count("id", filter=Q(is_stale=True)),
+            oldest_stale=Min("last_touched", filter=Q(is_stale=True)),
             overdue=Count("id", filter=Q(next_step_date__lt=today)),
         )
         .order_by()
@@ -266,6 +273,7 @@ def team_dashboard(
         member = rows[load["owner_id"]]
         member.open_deals, member.open_amount = load["n"], load["amount"] or Decimal(0)
         member.stale_deals, member.overdue_next_steps = load["stale"], load["overdue"]
+        member.oldest_stale_touch = load["oldest_stale"]
     pipeline_rows = (
         Deal.objects.for_org(org)
         .filter(team_id__in=scope, stage__outcome=Stage.Outcome.OPEN)
@@ -366,8 +374,20 @@ def column_targets(
 def _alerts(
     org: Organization, members: list[MemberRow], today: date, days_off: set[date]
 ) -> list[Alert]:
-    """Who needs attention, with the reason in words: people behind pace first (the furthest
-    behind first), then people who logged nothing lately, then stale deals (most first)."""
+    """Who needs attention, each reason in words, ranked by what a manager should act on first.
+
+    1. Behind pace on a current goal (open, its dates containing today): the goal can still
+       be saved, so it comes first, the furthest behind first. Each reason names the goal:
+       its metric and its period ("New visit (month goal) at 77% of pace"). Goals already
+       over are history, not a call to act.
+    2. No activity logged for the last few working days: the longest quiet first.
+    3. Stale deals, only when there are several (`STALE_DEALS_SEVERAL`) or one has sat
+       untouched for `STALE_DEALS_OLD_FACTOR` times the organisation's staleness threshold:
+       a single, recently stale deal is the deal list's business, not the manager's. The
+       most (then the oldest) first.
+
+    Each kind ranks above the next whatever the numbers (its severity lies in its own band).
+    """
     alerts: list[Alert] = []
     recent = periods.working_days(
         org,
@@ -377,23 +397,35 @@ def _alerts(
     quiet_since = (
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
     )
+    now = timezone.now()
+    old_after = timedelta(days=org.stale_deal_days * STALE_DEALS_OLD_FACTOR)
     for member in members:
-        behind = [line for line in member.goals if line.progress.status in LAGGING]
-        # `pace` compares with the rounded expected-to-date; the goal's status decides.
-        if member.pace is not None and is_behind_pace(member.pace) and behind:
-            paces = [(line, line.progress.pace) for line in behind]
+        behind = [
+            (line, line.progress.pace)
+            for line in member.goals
+            if line.goal.start <= today <= line.goal.end
+            and not line.goal.closed_at
+            and line.progress.status in LAGGING
+            and line.progress.pace is not None
+            and is_behind_pace(line.progress.pace)
+        ]
+        if behind:
+            behind.sort(key=lambda item: item[1] or 0.0)
             words = "; ".join(
-                _("%(metric)s at %(pct)d%% of pace")
-                % {"metric": line.goal.metric.name.lower(), "pct": round(pace * 100)}
-                for line, pace in paces
-                if pace is not None
+                _("%(metric)s (%(goal)s) at %(pct)d%% of pace")
+                % {
+                    "metric": line.goal.metric.name,
+                    "goal": goal_kind_label(org, line.goal),
+                    "pct": round((pace or 0.0) * 100),
+                }
+                for line, pace in behind
             )
             if member.bottleneck_text:
-                words = f"{words}; {member.bottleneck_text}" if words else member.bottleneck_text
-            alerts.append(
-                Alert(member.user, "behind_pace", words or _("behind pace"), None, 2 - member.pace)
-            )
+                words = f"{words}; {member.bottleneck_text}"
+            worst = behind[0][1] or 0.0
+            alerts.append(Alert(member.user, "behind_pace", words, None, 3 + (1 - worst) / 2))
         if quiet_since and (member.last_activity is None or member.last_activity < quiet_since):
+            quiet_days = (today - member.last_activity).days if member.last_activity else 999
             alerts.append(
                 Alert(
                     member.user,
@@ -401,18 +433,25 @@ def _alerts(
                     _("no activity logged for %(n)d working days")
                     % {"n": NO_ACTIVITY_WORKING_DAYS},
                     member.last_activity,
-                    0.9,
+                    2 + min(quiet_days, 999) / 1000,
                 )
             )
-        if member.stale_deals:
+        oldest = member.oldest_stale_touch
+        is_old = oldest is not None and now - oldest >= old_after
+        if member.stale_deals >= STALE_DEALS_SEVERAL or (member.stale_deals and is_old):
+            untouched = (now - oldest).days if oldest else 0
             alerts.append(
                 Alert(
                     member.user,
                     "stale_deals",
-                    ngettext("%(n)d stale deal", "%(n)d stale deals", member.stale_deals)
-                    % {"n": member.stale_deals},
-                    None,
-                    min(0.8, 0.2 + 0.05 * member.stale_deals),
+                    ngettext(
+                        "%(n)d stale deal, untouched for %(days)d days",
+                        "%(n)d stale deals, the oldest untouched for %(days)d days",
+                        member.stale_deals,
+                    )
+                    % {"n": member.stale_deals, "days": untouched},
+                    periods.local_date(org, oldest) if oldest else None,
+                    1 + min(member.stale_deals, 99) / 100 + min(untouched, 999) / 100000,
                 )
             )
     return sorted(alerts, key=lambda a: (-a.severity, a.user.display_name))

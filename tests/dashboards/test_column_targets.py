@@ -192,3 +192,54 @@ def test_a_chart_without_data_says_why(org, admin, team, manager, metrics, clien
     assert "This period has not started yet" in html
     html = client.get(page_url, {"period": "month", "date": "2027-06-10"}).content.decode()
     assert "No team goal covers this period." in html
+
+
+# --- who needs attention ----------------------------------------------------------------------
+
+
+def test_who_needs_attention_names_the_goal_and_ranks_what_to_act_on_first(
+    org, admin, team, member, teammate, metrics, time_machine, django_capture_on_commit_callbacks
+):
+    from deals import services as deal_services
+    from deals.models import Customer
+    from tests.factories import MembershipFactory
+
+    several, old, fresh = (MembershipFactory(organization=org, team=team) for _ in range(3))
+    customer = Customer.objects.create(organization=org, name="Aoba")
+
+    def deals(owner, n):
+        for i in range(n):
+            deal_services.create_deal(
+                actor=_fresh(owner), title=f"Deal {i}", customer=customer, amount=10
+            )
+
+    time_machine.move_to("2026-10-01T12:00:00+09:00")  # 64 days before: old
+    deals(old, 1)
+    time_machine.move_to("2026-11-14T12:00:00+09:00")  # 20 days before: stale, not old
+    deals(several, 3)
+    deals(fresh, 1)
+    deals(teammate, 1)
+    time_machine.move_to(NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        for who in (member, several, old, fresh):
+            _log(who, date(2026, 12, 3), 1)
+        _goal(admin, metrics["new_visit"], *MONTH, 100, user=member.user)
+        # November's goal, missed: history, not a reason to act now
+        _goal(admin, metrics["new_visit"], date(2026, 11, 1), date(2026, 11, 30), 50,
+              user=several.user)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        drain_all(org_id=org.pk)
+
+    board = team_dashboard(org, team, kind="month", on=date(2026, 12, 4))
+    ranked = [(a.user.pk, a.kind) for a in board.alerts]
+    assert ranked == [
+        (member.user_id, "behind_pace"),  # a current goal behind pace
+        (teammate.user_id, "no_activity"),  # nothing logged (their one stale deal is recent)
+        (several.user_id, "stale_deals"),  # three stale deals
+        (old.user_id, "stale_deals"),  # one deal untouched for 64 days
+    ]
+    assert fresh.user_id not in {a.user.pk for a in board.alerts}  # one recently stale deal
+    assert board.alerts[0].detail.startswith("New visit (month goal) at ")
+    assert board.alerts[0].detail.endswith("% of pace")
+    assert board.alerts[3].detail == "1 stale deal, untouched for 64 days"
+    assert board.alerts[3].since == date(2026, 10, 1)

@@ -111,7 +111,7 @@ def test_the_manager_sees_each_member_the_team_totals_who_needs_attention_and_th
     assert (page.open_deals, page.overdue_next_steps) == (1, 1)
     assert 'data-testid="totals-row"' in html
     assert page.board.alerts[0].user.pk == teammate.user_id
-    assert "new visit at" in html  # the reason in words
+    assert "New visit (month goal) at" in html  # the reason in words, naming the goal
     for chart in ("trend", "funnel", "pipeline"):
         assert f'data-chart="{chart}-data"' in html
         # inside a <template>: htmx drops script elements (JSON too) from swapped content
