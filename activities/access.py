@@ -111,13 +111,47 @@ def activity_filter_people(actor: Membership) -> QuerySet[User]:
 # --- linked deals -------------------------------------------------------------------------
 
 DealRule = Callable[[Membership, Any], bool]
+DealChoices = Callable[[Membership], QuerySet[Any]]
 _deal_rule: DealRule | None = None
+_deal_choices: DealChoices | None = None
 
 
-def register_deal_rule(rule: DealRule) -> None:
-    """The deals app says which deals a person may link an activity to (their visible ones)."""
-    global _deal_rule
+def register_deal_rule(rule: DealRule, choices: DealChoices | None = None) -> None:
+    """The deals app says which deals a person may link an activity to (their visible ones)
+    and, for the forms' deal menu, which ones to offer (`choices`, a part of those)."""
+    global _deal_rule, _deal_choices
     _deal_rule = rule
+    _deal_choices = choices
+
+
+def _deal_model() -> Any:
+    # The model from the foreign key: activities does not import the deals app.
+    return Activity._meta.get_field("deal").related_model
+
+
+def linkable_deal(actor: Membership, deal_id: Any) -> Any | None:
+    """The deal of this id if the actor may link an activity to it (else None)."""
+    try:
+        pk = int(deal_id)
+    except (TypeError, ValueError):
+        return None
+    deal = _deal_model().objects.for_org(actor.organization_id).filter(pk=pk).first()
+    return deal if deal is not None and can_link_deal(actor, deal) else None
+
+
+def deals_to_link(actor: Membership, keep: Any = None) -> QuerySet[Any]:
+    """The deals an activity form offers the actor (those the deals app names: the open deals
+    they work on), plus `keep` (the deal already linked, or one pre-filled from its page) when
+    the actor may link it."""
+    model = _deal_model()
+    offered = _deal_choices(actor) if _deal_choices is not None and actor.active else None
+    if offered is None:
+        offered = model.objects.none()
+    if keep is None or not can_link_deal(actor, keep):
+        return offered
+    return model.objects.filter(Q(pk__in=offered.values("pk")) | Q(pk=keep.pk)).order_by(
+        *offered.query.order_by
+    )
 
 
 def can_link_deal(actor: Membership, deal: Any) -> bool:

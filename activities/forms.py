@@ -64,6 +64,14 @@ class _ActivityFieldsForm(forms.Form):
         empty_label=_("Nobody"),
         help_text=_("The manager who went along on this visit."),
     )
+    deal = forms.ModelChoiceField(
+        # The model from the foreign key: activities does not import the deals app.
+        Activity._meta.get_field("deal").related_model.objects.none(),  # type: ignore[attr-defined]
+        label=_("Deal"),
+        required=False,
+        empty_label=_("No deal"),
+        help_text=_("Logging an activity against a deal keeps it from going stale."),
+    )
     latitude, longitude = _location_fields()
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
@@ -82,9 +90,15 @@ class _ActivityFieldsForm(forms.Form):
 class LogActivityForm(_ActivityFieldsForm):
     """My day: a type button plus optional details; empty fields mean "1, now, alone"."""
 
-    def __init__(self, *args: Any, org: Organization, owner: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, org: Organization, owner: User, actor: Membership, deal: Any = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        if deal is not None:
+            kwargs.setdefault("initial", {})["deal"] = deal.pk
         super().__init__(*args, org=org, **kwargs)
         self.fields["type"].queryset = selectors.activity_types(org, active_only=True)  # type: ignore[attr-defined]
+        self.fields["deal"].queryset = access.deals_to_link(actor, keep=deal)  # type: ignore[attr-defined]
         self.fields["quantity"].required = False
         self.fields["occurred_at"].required = False
         self.fields["occurred_at"].help_text = _("Leave empty for now.")
@@ -99,6 +113,7 @@ class LogActivityForm(_ActivityFieldsForm):
             "occurred_at": data.get("occurred_at"),
             "note": data.get("note", ""),
             "accompanied_by": data.get("accompanied_by"),
+            "deal": data.get("deal"),
             "latitude": data.get("latitude"),
             "longitude": data.get("longitude"),
         }
@@ -127,7 +142,7 @@ class ActivityForm(_ActivityFieldsForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    field_order = ["user", "type", "quantity", "occurred_at", "note", "accompanied_by"]
+    field_order = ["user", "type", "quantity", "occurred_at", "note", "deal", "accompanied_by"]
 
     def __init__(
         self, *args: Any, org: Organization, activity: Activity, actor: Membership, **kwargs: Any
@@ -140,6 +155,10 @@ class ActivityForm(_ActivityFieldsForm):
         self.fields["accompanied_by"].queryset = _companions(  # type: ignore[attr-defined]
             org, exclude=activity.user_id, keep=activity.accompanied_by_id
         )
+        offered = access.deals_to_link(actor)
+        self.fields["deal"].queryset = offered.model.objects.filter(  # type: ignore[attr-defined]
+            Q(pk__in=offered.values("pk")) | Q(pk=activity.deal_id or 0)
+        ).order_by(*offered.query.order_by)
         if access.can_log_for_others(actor):
             self.fields["user"].queryset = (  # type: ignore[attr-defined]
                 User.objects.filter(
@@ -185,6 +204,7 @@ def activity_initial(activity: Activity) -> dict[str, Any]:
         "occurred_at": activity.occurred_at.replace(second=0, microsecond=0),
         "note": activity.note,
         "accompanied_by": activity.accompanied_by_id,
+        "deal": activity.deal_id,
         "latitude": activity.latitude,
         "longitude": activity.longitude,
         "observation": activity.observation,

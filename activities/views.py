@@ -88,11 +88,13 @@ def my_day(request: Any) -> HttpResponse:
     if request.method == "GET":
         if request.GET.get("part") == "counts":  # the polling refresh
             return render(request, "activities/_my_day_counts.html", _my_day_context(request))
-        form = LogActivityForm(org=org, owner=me.user)
+        deal = access.linkable_deal(me, request.GET["deal"]) if "deal" in request.GET else None
+        form = LogActivityForm(org=org, owner=me.user, actor=me, deal=deal)
         context = {**_my_day_context(request), "form": form}
         return render(request, "activities/my_day.html", context)
 
-    form = LogActivityForm(request.POST, org=org, owner=me.user)
+    deal = access.linkable_deal(me, request.POST.get("deal")) if request.POST.get("deal") else None
+    form = LogActivityForm(request.POST, org=org, owner=me.user, actor=me, deal=deal)
     activity = None
     if form.is_valid():
         try:

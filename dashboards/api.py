@@ -15,7 +15,7 @@ from accounts import rules
 from accounts.models import Team
 from dashboards import access
 from dashboards.periods import PeriodQuerySerializer, parse_period
-from dashboards.selectors import TeamDashboard, team_dashboard
+from dashboards.selectors import ColumnTarget, TeamDashboard, team_dashboard
 from goals.status import GoalStatus
 from salesmgmt.api import OrgScopedAPIMixin
 
@@ -29,6 +29,25 @@ _GOAL = inline_serializer(
         "status": serializers.ChoiceField(choices=GoalStatus.choices),
     },
     many=True,
+)
+_TARGETS = serializers.DictField(
+    child=inline_serializer(
+        "DashboardColumnTarget",
+        {
+            "target": serializers.DecimalField(max_digits=16, decimal_places=2),
+            "basis": serializers.ChoiceField(
+                choices=["goal", "share", "members"],
+                help_text=(
+                    "goal: the goal whose period is the view's; share: the view's share of the "
+                    "longest goal containing it; members (team only): the sum of the members' "
+                    "targets, no team goal applying. Never a sum of overlapping goals."
+                ),
+            ),
+            "goal": serializers.IntegerField(allow_null=True),
+            "label": serializers.CharField(),
+        },
+    ),
+    help_text="Per activity type key: the target its count (same dates) is read against.",
 )
 _RESPONSE = inline_serializer(
     "TeamDashboard",
@@ -44,6 +63,7 @@ _RESPONSE = inline_serializer(
                 "name": serializers.CharField(),
                 "goals": _GOAL,
                 "activities": serializers.DictField(child=serializers.IntegerField()),
+                "targets": _TARGETS,
                 "bottleneck": serializers.CharField(allow_null=True),
                 "open_deals": serializers.IntegerField(),
                 "stale_deals": serializers.IntegerField(),
@@ -57,6 +77,7 @@ _RESPONSE = inline_serializer(
             },
             many=True,
         ),
+        "team_targets": _TARGETS,
         "alerts": inline_serializer(
             "DashboardAlert",
             {
@@ -69,6 +90,18 @@ _RESPONSE = inline_serializer(
         ),
     },
 )
+
+
+def _targets(targets: dict[str, ColumnTarget]) -> dict[str, dict[str, Any]]:
+    return {
+        key: {
+            "target": str(chosen.target),
+            "basis": chosen.basis,
+            "goal": chosen.goal.pk if chosen.goal else None,
+            "label": chosen.label,
+        }
+        for key, chosen in targets.items()
+    }
 
 
 def as_json(board: TeamDashboard) -> dict[str, Any]:
@@ -91,6 +124,7 @@ def as_json(board: TeamDashboard) -> dict[str, Any]:
                     for line in row.goals
                 ],
                 "activities": row.activities,
+                "targets": _targets(row.targets),
                 "bottleneck": row.bottleneck,
                 "open_deals": row.open_deals,
                 "stale_deals": row.stale_deals,
@@ -100,6 +134,7 @@ def as_json(board: TeamDashboard) -> dict[str, Any]:
             }
             for row in board.members
         ],
+        "team_targets": _targets(board.team_targets),
         "alerts": [
             {"user": a.user.pk, "kind": a.kind, "detail": a.detail, "since": a.since}
             for a in board.alerts

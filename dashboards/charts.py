@@ -35,18 +35,23 @@ def team_charts(board: TeamDashboard) -> dict[str, dict[str, Any] | None]:
 
 
 def _trend(board: TeamDashboard) -> dict[str, Any] | None:
+    """Each team goal's attainment of each week's target; weeks not started stay empty, and
+    without a single number to draw there is no chart (the board says why)."""
     weeks = sorted({week for _line, series in board.weekly_trend for week, _t, _a in series})
-    if not weeks:
-        return None
     series = []
     for line, points in board.weekly_trend:
-        by_week = {week: _percent(actual, target) for week, target, actual in points}
+        by_week = {
+            week: None if actual is None else _percent(actual, target)
+            for week, target, actual in points
+        }
         series.append(
             {
                 "label": line.goal.title or line.goal.metric.name,
                 "data": [by_week.get(week) for week in weeks],
             }
         )
+    if not any(value is not None for item in series for value in item["data"]):
+        return None
     return {
         "kind": "trend",
         "labels": [_week_label(week) for week in weeks],

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, prefetch_related_objects
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
@@ -53,6 +54,10 @@ from motivation.selectors import last_checkins, last_one_on_ones
 from salesmgmt import periods
 
 NO_ACTIVITY_WORKING_DAYS = 3
+# Stale deals call for attention when there are several, or when one has sat untouched for
+# this many times the organisation's staleness threshold.
+STALE_DEALS_SEVERAL = 3
+STALE_DEALS_OLD_FACTOR = 2
 ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
 
@@ -60,6 +65,40 @@ ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 class GoalLine:
     goal: Goal
     progress: Progress
+
+
+# What a goal's dates are, in words: "month goal", "year goal"... (None: custom dates).
+GOAL_KIND_LABELS = {
+    "day": gettext_lazy("day goal"),
+    "week": gettext_lazy("week goal"),
+    "month": gettext_lazy("month goal"),
+    "quarter": gettext_lazy("quarter goal"),
+    "half": gettext_lazy("half-year goal"),
+    "year": gettext_lazy("year goal"),
+    None: gettext_lazy("goal"),
+}
+
+
+def goal_kind_label(org: Organization, goal: Goal) -> str:
+    """The goal's period in words: "month goal" for a calendar month, "goal" for custom dates."""
+    kind = periods.kind_of(org, periods.Period(goal.start, goal.end + timedelta(days=1)))
+    return str(GOAL_KIND_LABELS[kind])
+
+
+@dataclass(frozen=True)
+class ColumnTarget:
+    """The target an activity column is read against, from ONE goal (never a sum of
+    overlapping goals), covering exactly the dates the column counts.
+
+    basis "goal": the goal whose period is the view's; "share": the view's share of the
+    longest goal containing the view; "members" (team total only): no team goal for it,
+    the sum of the members' own column targets.
+    """
+
+    target: Decimal
+    basis: str
+    label: str
+    goal: Goal | None
 
 
 @dataclass
@@ -72,11 +111,13 @@ class MemberRow:
     open_deals: int = 0
     open_amount: Decimal = Decimal(0)
     stale_deals: int = 0
+    oldest_stale_touch: datetime | None = None  # the longest-untouched stale deal's last touch
     overdue_next_steps: int = 0
     last_activity: date | None = None
     last_checkin: date | None = None
     last_one_on_one: date | None = None  # the latest 1:1 that has taken place
     pace: float | None = None  # worst actual/expected-to-date over the member's goals
+    targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type key
 
     @property
     def user(self) -> User:
@@ -102,11 +143,14 @@ class TeamDashboard:
     totals: dict[str, int]
     team_goals: list[GoalLine]
     alerts: list[Alert]
-    # per team goal: (week start, target, actual) for the weeks of the period
-    weekly_trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]]
+    # per team goal: (week start, target, actual) for the weeks of the period (every week
+    # meeting it, the first one possibly starting before it); actual None: not started yet
+    weekly_trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal | None]]]]
     funnel: list[tuple[str, str, int, float | None]]  # key, name, count, conversion
     pipeline: list[tuple[str, int, Decimal]]  # stage name, count, amount
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
+    team_targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type
+    trend_note: str | None = None  # why the weekly trend has nothing to draw, if so
 
 
 def team_dashboard(
@@ -177,6 +221,7 @@ def team_dashboard(
     goals = list(goals_of_period(org, period, user_ids=user_ids, team_ids=[team.pk]))
     for goal in goals:
         goal.organization = org  # progress_of reads the calendar from it: no join needed
+    prefetch_related_objects([goal.metric for goal in goals], "activity_types")
     # One read of holidays and days off covering every goal and the alerts' last two weeks.
     window = periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1))
     if goals:
@@ -196,6 +241,24 @@ def team_dashboard(
             if ratio is not None and (current is None or ratio < current):
                 rows[goal.user_id].pace = ratio
 
+    # Each activity column's target: one goal's, for the same dates as the column's count.
+    splitter = TargetSplitter(org, days_off)
+    grain = "week" if kind == "week" else "month"
+    member_totals: dict[str, Decimal] = defaultdict(Decimal)
+    for member in rows.values():
+        member.targets = column_targets(
+            org, [line.goal for line in member.goals], period, splitter, grain
+        )
+        for key, chosen in member.targets.items():
+            member_totals[key] += chosen.target
+    team_targets = column_targets(
+        org, [line.goal for line in team_goals], period, splitter, grain, team=True
+    )
+    for key, value in member_totals.items():
+        team_targets.setdefault(
+            key, ColumnTarget(value, "members", _("sum of the members' targets"), None)
+        )
+
     # Deals: open count and amount, stale and overdue next steps per owner.
     deal_rows = (
         with_staleness(
@@ -209,6 +272,7 @@ def team_dashboard(
             n=Count("id"),
             amount=Sum("amount"),
             stale=Count("id", filter=Q(is_stale=True)),
+            oldest_stale=Min("last_touched", filter=Q(is_stale=True)),
             overdue=Count("id", filter=Q(next_step_date__lt=today)),
         )
         .order_by()
@@ -217,6 +281,7 @@ def team_dashboard(
         member = rows[load["owner_id"]]
         member.open_deals, member.open_amount = load["n"], load["amount"] or Decimal(0)
         member.stale_deals, member.overdue_next_steps = load["stale"], load["overdue"]
+        member.oldest_stale_touch = load["oldest_stale"]
     pipeline_rows = (
         Deal.objects.for_org(org)
         .filter(team_id__in=scope, stage__outcome=Stage.Outcome.OPEN)
@@ -226,18 +291,34 @@ def team_dashboard(
     )
 
     # Weekly attainment of each of the team's own goals: the week's share of the target (the
-    # goals' own split along working days) and the week's stored actual.
-    stored = weekly_actuals([line.goal for line in team_goals], period)
-    splitter = TargetSplitter(org, days_off)
-    trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal]]]] = []
+    # goals' own split along working days) and the week's stored actual, for every week that
+    # meets the period (a month's first week usually starts in the month before).
+    first_week = periods.week_of(org, period.start).start
+    stored = weekly_actuals(
+        [line.goal for line in team_goals], periods.Period(first_week, period.end)
+    )
+    trend: list[tuple[GoalLine, list[tuple[date, Decimal, Decimal | None]]]] = []
     for line in team_goals:
         parts, targets = splitter.split(line.goal, "week")
         weeks = [
-            (part.start, target, stored.get((line.goal.pk, part.start), Decimal(0)))
+            (
+                part.start,
+                target,
+                stored.get((line.goal.pk, part.start), Decimal(0)) if part.start <= today else None,
+            )
             for part, target in zip(parts, targets, strict=True)
-            if period.start <= part.start < period.end
+            if part.start < period.end and part.end > period.start
         ]
         trend.append((line, weeks))
+    trend_note = None
+    if not team_goals:
+        trend_note = _("No team goal covers this period.")
+    elif period.start > today:
+        trend_note = _("This period has not started yet: no week has an actual to show.")
+    elif not any(
+        actual is not None and target for _line, weeks in trend for _w, target, actual in weeks
+    ):
+        trend_note = _("The team's goals ask nothing of this period's weeks (a target of 0).")
 
     member_rows = list(rows.values())
     return TeamDashboard(
@@ -253,14 +334,68 @@ def team_dashboard(
         funnel=[(s.type, s.name, s.count, s.conversion) for s in team_stages],
         pipeline=[(r["stage__name"], r["n"], r["amount"] or Decimal(0)) for r in pipeline_rows],
         days_off=days_off,
+        team_targets=team_targets,
+        trend_note=trend_note,
     )
+
+
+def column_targets(
+    org: Organization,
+    goals: list[Goal],
+    period: periods.Period,
+    splitter: TargetSplitter,
+    grain: str,
+    *,
+    team: bool = False,
+) -> dict[str, ColumnTarget]:
+    """Per activity type: the target of the one goal counting just that type whose period
+    is the view's, else the view's share of the longest such goal containing the whole view.
+    A goal that covers only part of the view (a month goal in a quarter view) gives none:
+    the count and the target always cover the same dates."""
+    by_key: dict[str, list[Goal]] = defaultdict(list)
+    for goal in goals:
+        keys = [t.key for t in goal.metric.activity_types.all()]
+        if goal.metric.source == Metric.Source.ACTIVITY and len(keys) == 1:
+            by_key[keys[0]].append(goal)
+    chosen: dict[str, ColumnTarget] = {}
+    for key, candidates in by_key.items():
+        covering = [g for g in candidates if g.start <= period.start and g.end >= period.last]
+        exact = [g for g in covering if g.start == period.start and g.end == period.last]
+        if exact:
+            goal = min(exact, key=lambda g: g.pk)
+            label = goal_kind_label(org, goal)
+            if team:
+                label = _("team %(goal)s") % {"goal": label}
+            chosen[key] = ColumnTarget(goal.target, "goal", label, goal)
+        elif covering:
+            goal = max(covering, key=lambda g: ((g.end - g.start).days, -g.pk))
+            label = goal_kind_label(org, goal)
+            if team:
+                label = _("team %(goal)s") % {"goal": label}
+            share = splitter.share(goal, period, grain)
+            chosen[key] = ColumnTarget(
+                share, "share", _("share of %(goal)s") % {"goal": label}, goal
+            )
+    return chosen
 
 
 def _alerts(
     org: Organization, members: list[MemberRow], today: date, days_off: set[date]
 ) -> list[Alert]:
-    """Who needs attention, with the reason in words: people behind pace first (the furthest
-    behind first), then people who logged nothing lately, then stale deals (most first)."""
+    """Who needs attention, each reason in words, ranked by what a manager should act on first.
+
+    1. Behind pace on a current goal (open, its dates containing today): the goal can still
+       be saved, so it comes first, the furthest behind first. Each reason names the goal:
+       its metric and its period ("New visit (month goal) at 77% of pace"). Goals already
+       over are history, not a call to act.
+    2. No activity logged for the last few working days: the longest quiet first.
+    3. Stale deals, only when there are several (`STALE_DEALS_SEVERAL`) or one has sat
+       untouched for `STALE_DEALS_OLD_FACTOR` times the organisation's staleness threshold:
+       a single, recently stale deal is the deal list's business, not the manager's. The
+       most (then the oldest) first.
+
+    Each kind ranks above the next whatever the numbers (its severity lies in its own band).
+    """
     alerts: list[Alert] = []
     recent = periods.working_days(
         org,
@@ -270,23 +405,35 @@ def _alerts(
     quiet_since = (
         recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
     )
+    now = timezone.now()
+    old_after = timedelta(days=org.stale_deal_days * STALE_DEALS_OLD_FACTOR)
     for member in members:
-        behind = [line for line in member.goals if line.progress.status in LAGGING]
-        # `pace` compares with the rounded expected-to-date; the goal's status decides.
-        if member.pace is not None and is_behind_pace(member.pace) and behind:
-            paces = [(line, line.progress.pace) for line in behind]
+        behind = [
+            (line, line.progress.pace)
+            for line in member.goals
+            if line.goal.start <= today <= line.goal.end
+            and not line.goal.closed_at
+            and line.progress.status in LAGGING
+            and line.progress.pace is not None
+            and is_behind_pace(line.progress.pace)
+        ]
+        if behind:
+            behind.sort(key=lambda item: item[1] or 0.0)
             words = "; ".join(
-                _("%(metric)s at %(pct)d%% of pace")
-                % {"metric": line.goal.metric.name.lower(), "pct": round(pace * 100)}
-                for line, pace in paces
-                if pace is not None
+                _("%(metric)s (%(goal)s) at %(pct)d%% of pace")
+                % {
+                    "metric": line.goal.metric.name,
+                    "goal": goal_kind_label(org, line.goal),
+                    "pct": round((pace or 0.0) * 100),
+                }
+                for line, pace in behind
             )
             if member.bottleneck_text:
-                words = f"{words}; {member.bottleneck_text}" if words else member.bottleneck_text
-            alerts.append(
-                Alert(member.user, "behind_pace", words or _("behind pace"), None, 2 - member.pace)
-            )
+                words = f"{words}; {member.bottleneck_text}"
+            worst = behind[0][1] or 0.0
+            alerts.append(Alert(member.user, "behind_pace", words, None, 3 + (1 - worst) / 2))
         if quiet_since and (member.last_activity is None or member.last_activity < quiet_since):
+            quiet_days = (today - member.last_activity).days if member.last_activity else 999
             alerts.append(
                 Alert(
                     member.user,
@@ -294,18 +441,25 @@ def _alerts(
                     _("no activity logged for %(n)d working days")
                     % {"n": NO_ACTIVITY_WORKING_DAYS},
                     member.last_activity,
-                    0.9,
+                    2 + min(quiet_days, 999) / 1000,
                 )
             )
-        if member.stale_deals:
+        oldest = member.oldest_stale_touch
+        is_old = oldest is not None and now - oldest >= old_after
+        if member.stale_deals >= STALE_DEALS_SEVERAL or (member.stale_deals and is_old):
+            untouched = (now - oldest).days if oldest else 0
             alerts.append(
                 Alert(
                     member.user,
                     "stale_deals",
-                    ngettext("%(n)d stale deal", "%(n)d stale deals", member.stale_deals)
-                    % {"n": member.stale_deals},
-                    None,
-                    min(0.8, 0.2 + 0.05 * member.stale_deals),
+                    ngettext(
+                        "%(n)d stale deal, untouched for %(days)d days",
+                        "%(n)d stale deals, the oldest untouched for %(days)d days",
+                        member.stale_deals,
+                    )
+                    % {"n": member.stale_deals, "days": untouched},
+                    periods.local_date(org, oldest) if oldest else None,
+                    1 + min(member.stale_deals, 99) / 100 + min(untouched, 999) / 100000,
                 )
             )
     return sorted(alerts, key=lambda a: (-a.severity, a.user.display_name))
@@ -351,7 +505,7 @@ def period_nav(org: Organization, kind: str, period: periods.Period, on: date | 
 class ActivityCell:
     key: str
     count: int
-    target: Decimal | None  # the period's share of a goal counting just this type
+    target: ColumnTarget | None  # one goal counting just this type, for the same dates
 
 
 @dataclass(frozen=True)
@@ -402,33 +556,25 @@ def team_dashboard_page(
     """The team dashboard page: the team view plus each member's targets per activity type,
     team totals, the period links and the team switcher (queries constant in team size)."""
     board = team_dashboard(org, team, kind=kind, on=on)
-    goals = [line.goal for row in board.members for line in row.goals]
-    prefetch_related_objects([goal.metric for goal in goals], "activity_types")
-    grain = "week" if kind == "week" else "month"
     funnel_keys = [key for key, _name, _count, _conversion in board.funnel]
     others = sorted(
         (k for k in board.type_names if k not in funnel_keys), key=lambda k: board.type_names[k]
     )
     columns = [(key, board.type_names[key]) for key in [*funnel_keys, *others]]
 
-    lines: list[MemberLine] = []
-    team_targets: dict[str, Decimal] = defaultdict(Decimal)
-    shares = TargetSplitter(org, board.days_off)
-    for row in board.members:
-        targets: dict[str, Decimal] = defaultdict(Decimal)
-        for line in row.goals:
-            metric = line.goal.metric
-            keys = [t.key for t in metric.activity_types.all()]
-            if metric.source == Metric.Source.ACTIVITY and len(keys) == 1:
-                targets[keys[0]] += shares.share(line.goal, board.period, grain)
-        for key, value in targets.items():
-            team_targets[key] += value
-        cells = [
-            ActivityCell(key, row.activities.get(key, 0), targets.get(key)) for key, _ in columns
-        ]
-        lines.append(MemberLine(row, cells))
+    lines = [
+        MemberLine(
+            row,
+            [
+                ActivityCell(key, row.activities.get(key, 0), row.targets.get(key))
+                for key, _ in columns
+            ],
+        )
+        for row in board.members
+    ]
     total_cells = [
-        ActivityCell(key, board.totals.get(key, 0), team_targets.get(key)) for key, _ in columns
+        ActivityCell(key, board.totals.get(key, 0), board.team_targets.get(key))
+        for key, _ in columns
     ]
     return TeamDashboardPage(
         board=board,

@@ -13,9 +13,23 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts import rules
 from accounts.models import Membership, Team, User
-from deals.models import Customer, Deal, SavedDealView
+from deals.models import Customer, Deal, SavedDealView, Stage
 
 # --- deals --------------------------------------------------------------------------------
+
+
+def deals_to_log_against(actor: Membership) -> QuerySet[Deal]:
+    """The deals the activity forms offer: the open deals the actor owns or collaborates on
+    (any deal they may see can still be linked, e.g. from its page)."""
+    collaborating = Deal.collaborators.through.objects.filter(
+        deal_id=OuterRef("pk"), user_id=actor.user_id
+    )
+    return (
+        deals_visible_to(actor)
+        .filter(stage__outcome=Stage.Outcome.OPEN)
+        .filter(Q(owner_id=actor.user_id) | Exists(collaborating))
+        .order_by("title", "id")
+    )
 
 
 def deals_visible_to(actor: Membership) -> QuerySet[Deal]:

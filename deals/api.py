@@ -762,8 +762,12 @@ class SnapshotSerializer(serializers.Serializer):
     date = serializers.DateField()
     closed = money_field()
     commit = money_field()
-    best_case = money_field()
-    pipeline = money_field()
+    best_case = money_field(
+        source="cumulative_best_case", help_text=gettext_lazy("Commit + best-case deals.")
+    )
+    pipeline = money_field(
+        source="cumulative_pipeline", help_text=gettext_lazy("Best case + pipeline deals.")
+    )
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -778,13 +782,30 @@ class ForecastSerializer(serializers.Serializer):
     )
     closed = money_field(help_text=gettext_lazy("Won this quarter."))
     commit = money_field(help_text=gettext_lazy("Open deals called commit closing this quarter."))
-    best_case = money_field()
-    pipeline = money_field()
+    best_case = money_field(
+        help_text=gettext_lazy(
+            "Cumulative: commit + open deals called best case closing this quarter."
+        )
+    )
+    pipeline = money_field(
+        help_text=gettext_lazy(
+            "Cumulative: best case + open deals called pipeline closing this quarter."
+        )
+    )
+    attainment = serializers.FloatField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "(Closed + commit) / quota; above 1 when the quota is beaten; null without a quota."
+        ),
+    )
     snapshots = SnapshotSerializer(many=True)
 
 
 class ForecastView(OrgScopedAPIMixin, APIView):
     """The quarter's forecast: closed, commit, best case and pipeline against the quota.
+
+    The categories are cumulative (best case includes commit, pipeline includes best case),
+    in the live numbers and in the snapshots alike.
 
     A team's: its members, its managers and admins; the whole organisation's: admins.
     """

@@ -234,6 +234,15 @@ class ForecastSnapshot(OrgScopedModel):
     def __str__(self) -> str:
         return f"{self.team_id} {self.date}"
 
+    # Stored per category; read cumulatively like the live forecast.
+    @property
+    def cumulative_best_case(self) -> Decimal:
+        return self.commit + self.best_case
+
+    @property
+    def cumulative_pipeline(self) -> Decimal:
+        return self.commit + self.best_case + self.pipeline
+
 
 class DailyDealWon(models.Model):
     """Rollup: won deals credited to one user and team on one local date.

@@ -164,13 +164,28 @@ def pipeline(org: Organization, *, team: Team | None = None) -> PipelineReport:
 
 @dataclass(frozen=True)
 class Forecast:
+    """A quarter's forecast in cumulative categories, as sales teams read them: best case
+    includes commit, pipeline includes best case (so commit <= best case <= pipeline).
+    `by_category` keeps each category's own open amount (what the snapshots store)."""
+
     quarter: periods.Period
     quota: Decimal | None
     closed: Decimal
-    commit: Decimal
-    best_case: Decimal
-    pipeline: Decimal
+    commit: Decimal  # open deals called commit
+    best_case: Decimal  # commit + open deals called best case
+    pipeline: Decimal  # best case + open deals called pipeline
     snapshots: list[ForecastSnapshot]
+    by_category: dict[str, Decimal]
+
+    @property
+    def expected(self) -> Decimal:
+        """Closed + commit: what the quarter is expected to bring."""
+        return self.closed + self.commit
+
+    @property
+    def attainment(self) -> float | None:
+        """Closed + commit over the quota (above 1 when the quota is beaten); None without."""
+        return float(self.expected / self.quota) if self.quota else None
 
 
 def forecast(org: Organization, *, team: Team | None, on: date | None = None) -> Forecast:
@@ -221,14 +236,21 @@ def forecast(org: Organization, *, team: Team | None, on: date | None = None) ->
         .filter(team=team, quarter_start=quarter.start)
         .order_by("date")
     )
+    by_category: dict[str, Decimal] = {
+        key.value: sums.get(key) or Decimal(0)
+        for key in (Deal.Forecast.COMMIT, Deal.Forecast.BEST_CASE, Deal.Forecast.PIPELINE)
+    }
+    commit = by_category[Deal.Forecast.COMMIT]
+    best_case = commit + by_category[Deal.Forecast.BEST_CASE]
     return Forecast(
         quarter=quarter,
         quota=quota,
         closed=closed,
-        commit=sums.get(Deal.Forecast.COMMIT, Decimal(0)),
-        best_case=sums.get(Deal.Forecast.BEST_CASE, Decimal(0)),
-        pipeline=sums.get(Deal.Forecast.PIPELINE, Decimal(0)),
+        commit=commit,
+        best_case=best_case,
+        pipeline=best_case + by_category[Deal.Forecast.PIPELINE],
         snapshots=snapshots,
+        by_category=by_category,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.models import Organization, Team
-from deals.models import ForecastSnapshot
+from deals.models import Deal, ForecastSnapshot
 from deals.selectors import forecast
 from salesmgmt import periods
 
@@ -25,9 +25,10 @@ def take_forecast_snapshots_task() -> int:
                 date=today,
                 defaults={
                     "closed": result.closed,
-                    "commit": result.commit,
-                    "best_case": result.best_case,
-                    "pipeline": result.pipeline,
+                    # each category's own amount (the reads make them cumulative)
+                    "commit": result.by_category[Deal.Forecast.COMMIT],
+                    "best_case": result.by_category[Deal.Forecast.BEST_CASE],
+                    "pipeline": result.by_category[Deal.Forecast.PIPELINE],
                 },
             )
             made += 1

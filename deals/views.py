@@ -683,7 +683,8 @@ def forecast_report(request: Any) -> HttpResponse:
             quarter_label=periods.fiscal_quarter_label(org, report.quarter.start),
             is_past=is_past,
             is_current=report.quarter.start <= today < report.quarter.end,
-            expected=report.closed + report.commit,
+            expected=report.expected,
+            attainment_pct=None if report.attainment is None else round(report.attainment * 100),
             snapshots=snapshots,
             stats=stats,
             days_in_stage=[

@@ -208,6 +208,15 @@ def period_of(org: HasCalendar, kind: str, day: date) -> Period:
     raise ValueError(f"unknown period kind: {kind}")
 
 
+def kind_of(org: HasCalendar, period: Period) -> str | None:
+    """The kind (day, week, month, quarter, half or year) of a whole calendar period of the
+    organisation, or None for any other span (e.g. a goal of custom dates)."""
+    for kind in PERIOD_KINDS:
+        if period_of(org, kind, period.start) == period:
+            return kind
+    return None
+
+
 def shift(org: HasCalendar, period: Period, kind: str, steps: int) -> Period:
     """The `kind` period `steps` before (negative) or after the one starting at period.start."""
     current = period_of(org, kind, period.start)

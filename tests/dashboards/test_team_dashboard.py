@@ -76,7 +76,7 @@ def test_dashboard_shows_each_members_activities_goals_deals_and_alerts(
     kinds = {(a.user.pk, a.kind) for a in board.alerts}
     assert (teammate.user_id, "behind_pace") in kinds
     assert board.alerts[0].user.pk == teammate.user_id  # most behind first
-    assert "new visit at" in board.alerts[0].detail
+    assert "New visit (month goal) at" in board.alerts[0].detail
 
 
 def test_team_dashboard_counts_sub_team_activity_but_not_other_teams(
@@ -136,7 +136,7 @@ def test_api_shape_and_period_switch(
     body = client.get(
         f"/api/v1/orgs/acme/dashboards/team/{team.pk}/?period=week&date=2026-04-14"
     ).json()
-    assert set(body) == {"team", "period", "members", "alerts"}
+    assert set(body) == {"team", "period", "members", "team_targets", "alerts"}
     assert body["period"] == {"start": "2026-04-13", "end": "2026-04-19"}
     row = next(m for m in body["members"] if m["user"] == member.user_id)
     assert row["activities"] == {"new_visit": 2}

@@ -508,14 +508,16 @@ def test_forecast_shows_the_quarter_against_the_quota(
     assert {"quota", "closed", "commit", "best_case", "pipeline", "snapshots"} <= set(body)
     assert body["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
     assert Decimal(body["quota"]) == Decimal("10000")
+    # Cumulative categories: best case = commit + best-case deals, pipeline = best case + more.
     assert (body["closed"], body["commit"], body["best_case"], body["pipeline"]) == (
         "1000.00",
         "300.00",
-        "200.00",
-        "100.00",
+        "500.00",
+        "600.00",
     )
-    assert [(s["date"], s["commit"], s["best_case"]) for s in body["snapshots"]] == [
-        ("2026-03-02", "250.00", "50.00")
+    assert body["attainment"] == pytest.approx(0.13)  # (1000 + 300) / 10000
+    assert [(s["date"], s["commit"], s["best_case"], s["pipeline"]) for s in body["snapshots"]] == [
+        ("2026-03-02", "250.00", "300.00", "300.00")
     ]
     year = api_for(member).get(f"{BASE}stats/forecast/", {"team": team.pk, "period": "year"})
     assert year.status_code == 400

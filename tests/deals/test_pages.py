@@ -853,3 +853,34 @@ def test_the_admin_sets_the_stale_days_in_the_organisation_settings(org, admin, 
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.stale_deal_days == 30
+
+
+def test_the_forecast_adds_up_its_categories_and_shows_a_beaten_quota(
+    org, manager, member, team, customer, stages, client_for
+):
+    from goals.models import Metric
+    from goals.services import ensure_default_metrics
+    from tests.goals.factories import GoalFactory
+
+    today = periods.today(org)
+    quarter = periods.fiscal_quarter_of(org, today)
+    ensure_default_metrics(org=org)
+    GoalFactory.create(
+        organization=org, metric=Metric.objects.for_org(org).get(key="revenue"), scope="team",
+        team=team, start=quarter.start, end=quarter.last, target=Decimal(500),
+    )  # fmt: skip
+    for category, amount in (("commit", 700), ("best_case", 200), ("pipeline", 100)):
+        open_deal(
+            member, customer, title=category, amount=amount, expected_close_date=today,
+            forecast_category=category,
+        )  # fmt: skip
+
+    response = client_for(manager).get(url("forecast_report", org), {"team": team.pk})
+
+    report = response.context["report"]
+    assert (report.commit, report.best_case, report.pipeline) == (700, 900, 1000)
+    assert report.commit <= report.best_case <= report.pipeline
+    assert response.context["attainment_pct"] == 140
+    html = text(response)
+    assert "140%" in html
+    assert "above quota" in html
