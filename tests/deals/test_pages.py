@@ -853,3 +853,15 @@ def test_the_admin_sets_the_stale_days_in_the_organisation_settings(org, admin, 
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.stale_deal_days == 30
+
+
+def test_an_overdue_next_step_is_said_in_words_not_only_in_red_on_the_list(
+    org, member, customer, stages, client_for
+):
+    yesterday = periods.today(org) - timedelta(days=1)
+    open_deal(member, customer, title="Late one", next_step="Call", next_step_date=yesterday)
+    open_deal(member, customer, title="On time", next_step="Visit", next_step_date=None)
+
+    html = text(client_for(member).get(url("deal_list", org)))
+
+    assert html.count('<span class="visually-hidden">Overdue:</span>') == 1

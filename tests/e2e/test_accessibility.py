@@ -55,6 +55,11 @@ CHARTS_WITHOUT_TABLE = """() => Array.from(document.querySelectorAll("canvas"))
     && c.nextElementSibling.querySelectorAll("tbody tr").length > 0))
   .map((c) => c.id)"""
 
+FOCUS_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+}"""
+
 # The elements sticking out furthest to the right (to name what a phone would cut off).
 WIDEST = """() => Array.from(document.querySelectorAll("body *"))
   .map((e) => [Math.round(e.getBoundingClientRect().right), e.tagName + "." + e.className])
@@ -174,6 +179,14 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
         assert page.evaluate("() => document.documentElement.lang") == lang
         for name, url in _pages(base).items():
             audit(page, name, url)
+        # From the keyboard, whatever has the focus shows a ring.
+        page.set_viewport_size({"width": 1366, "height": WIDTHS[1366]})
+        page.goto(_pages(base)["deal-board"])
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            assert page.evaluate(FOCUS_RING), page.evaluate(
+                "() => document.activeElement.outerHTML"
+            )
     finally:
         context.close()
         (ARTIFACTS / f"e2e-a11y-axe-{lang}.json").write_text(
