@@ -884,3 +884,15 @@ def test_the_forecast_adds_up_its_categories_and_shows_a_beaten_quota(
     html = text(response)
     assert "140%" in html
     assert "above quota" in html
+
+
+def test_an_overdue_next_step_is_said_in_words_not_only_in_red_on_the_list(
+    org, member, customer, stages, client_for
+):
+    yesterday = periods.today(org) - timedelta(days=1)
+    open_deal(member, customer, title="Late one", next_step="Call", next_step_date=yesterday)
+    open_deal(member, customer, title="On time", next_step="Visit", next_step_date=None)
+
+    html = text(client_for(member).get(url("deal_list", org)))
+
+    assert html.count('<span class="visually-hidden">Overdue:</span>') == 1
