@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -500,6 +500,7 @@ class PlaceSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
 
 
+@extend_schema_serializer(component_name="LeaderboardPeriod")
 class PeriodSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField(source="last", help_text=gettext_lazy("Inclusive."))

@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        # The organisation's week start and motivation's check-in day: one set of weekdays.
+        "WeekdayEnum": "accounts.models.Organization.Weekday",
         "ImportJobPhaseEnum": "salesmgmt.imports.JOB_PHASES",
         "ImportJobStatusEnum": "salesmgmt.imports.JobStatus",
         "GoalStatusEnum": "goals.status.GoalStatus",
