@@ -4,26 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.models import Team
 from accounts.signals import demo_data_requested, organization_defaults_requested
-from activities.signals import rollups_changed
+from activities.rollup import register_follower
+from goals.progress import bucket_follower
+
+# Goal progress follows every drain and range rebuild inside their transaction.
+register_follower(bucket_follower)
 
 
-@receiver(rollups_changed)
-def _refresh_goals_after_rollup(
-    sender: Any, organization_id: int, buckets: Any = None, **kwargs: Any
-) -> None:
-    """Runs in the worker right after a rollup commit: recompute the goals it touches."""
-    from goals import services
+def _refresh_team_goals(organization_id: int) -> None:
+    def run() -> None:
+        from goals.models import Goal
+        from goals.progress import refresh_open_goals
 
-    if buckets is None:
-        ids = services.goals_touching(
-            org_id=organization_id, days=None, start=kwargs.get("start"), end=kwargs.get("end")
-        )
-    else:
-        ids = services.goals_touching(org_id=organization_id, days=[b.date for b in buckets])
-    services.refresh_progress(goal_ids=ids)
+        refresh_open_goals(org_id=organization_id, scope=Goal.Scope.TEAM)
+
+    transaction.on_commit(run)
+
+
+@receiver(post_save, sender=Team)
+def _team_moved(sender: Any, instance: Team, created: bool, update_fields: Any, **kw: Any) -> None:
+    """A team under another parent: the team goals above it (old and new) count differently."""
+    if not created and (update_fields is None or "parent" in update_fields):
+        _refresh_team_goals(instance.organization_id)
+
+
+@receiver(post_delete, sender=Team)
+def _team_deleted(sender: Any, instance: Team, **kwargs: Any) -> None:
+    """Rows of a deleted team lose their team: the team goals above it count less."""
+    _refresh_team_goals(instance.organization_id)
 
 
 @receiver(organization_defaults_requested)
