@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
@@ -387,6 +387,15 @@ def goals_fed_by(org_id: int, changes: Iterable[Change]) -> tuple[list[int], _Ca
             start__lte=max(days),
             end__gte=min(days),
             metric__source__in={c.source for c in changes},
+        )
+        .filter(
+            ~Q(metric__source=Metric.Source.ACTIVITY)
+            | Exists(
+                Metric.activity_types.through.objects.filter(
+                    metric_id=OuterRef("metric_id"),
+                    activitytype_id__in={c.type_id for c in changes if c.type_id is not None},
+                )
+            )
         )
         .filter(
             Q(scope=Goal.Scope.USER, user_id__in={c.user_id for c in changes})
