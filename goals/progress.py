@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -179,7 +179,7 @@ def _contributions(ids: list[int], windows: Windows | None) -> tuple[str, list[A
         "JOIN sel ON sel.id = g.id WHERE g.scope = 'team' "
         f"UNION SELECT tree.goal_id, t.id FROM {_TEAM} t JOIN tree ON t.parent_id = tree.team_id)",
     ]
-    window_sql, window_params = "", []
+    window_sql, window_params = "", cast(list[Any], [])
     if windows is not None:
         window_sql, window_params = _window_sql("r.date", windows.weeks + windows.months)
         window_sql = " AND " + window_sql
@@ -344,7 +344,7 @@ class Change:
     type_id: int | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Calendar:
     timezone: str
     week_start: int

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -105,7 +106,7 @@ def _drain_one_bucket(unrelated: int) -> tuple[int, list[str], dict[str, Decimal
         filler = []
         for i in range(unrelated):
             kind = dict(kinds[i % len(kinds)])
-            start = kind.pop("start", month.start)
+            start = typing.cast(date, kind.pop("start", month.start))
             filler.append(
                 Goal(
                     organization=org,
