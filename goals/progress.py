@@ -169,8 +169,16 @@ class Windows:
     months: tuple[Window, ...]
 
 
-def _contributions(ids: list[int], windows: Windows | None) -> tuple[str, list[Any]]:
-    """CTEs `sel`, `tree` and `contrib(goal_id, day, v)`: each goal's source rows."""
+Kind = tuple[str, str]  # (metric source, goal scope)
+
+
+def _contributions(
+    ids: list[int], windows: Windows | None, kinds: set[Kind]
+) -> tuple[str, list[Any]]:
+    """CTEs `sel`, `tree` and `contrib(goal_id, day, v)`: each goal's source rows.
+
+    One branch per (source, scope) present among the goals: fewer branches, less planning.
+    """
     params: list[Any] = list(ids)
     ctes = [
         f"sel(id, start, week_start) AS (SELECT g.id, g.start, o.week_start FROM {_GOAL} g "
@@ -186,6 +194,8 @@ def _contributions(ids: list[int], windows: Windows | None) -> tuple[str, list[A
     branches = []
     for entry in _TABLES.values():
         for scope in (Goal.Scope.USER, Goal.Scope.TEAM, Goal.Scope.ORG):
+            if (entry.source, scope.value) not in kinds:
+                continue
             joins = f"JOIN {_METRIC} m ON m.id = g.metric_id AND m.source = %s "
             on = ""
             if entry.type_column:
@@ -205,11 +215,15 @@ def _contributions(ids: list[int], windows: Windows | None) -> tuple[str, list[A
                 "WHERE g.scope = %s"
             )
             params += [entry.source, *window_params, scope.value]
+    if not branches:  # e.g. deal metrics while the deals app is not installed
+        branches.append(
+            "SELECT g.id, g.start, 0 FROM sel JOIN " + _GOAL + " g ON g.id = sel.id WHERE 1 = 0"
+        )
     ctes.append("contrib(goal_id, day, v) AS (" + " UNION ALL ".join(branches) + ")")
     return "WITH RECURSIVE " + ", ".join(ctes), params
 
 
-def _recompute(ids: list[int], windows: Windows | None) -> None:
+def _recompute(ids: list[int], windows: Windows | None, kinds: set[Kind]) -> None:
     """Rewrite the period rows (all, or those in `windows`) and the actual of locked goals."""
     marks = _marks(len(ids))
     with connection.cursor() as cursor:
@@ -229,7 +243,7 @@ def _recompute(ids: list[int], windows: Windows | None) -> None:
             month_filter, month_params = _window_sql("c.day", windows.months)
             week_filter, month_filter = f"WHERE {week_filter}", f"WHERE {month_filter}"
         cursor.execute(delete, delete_params)
-        with_sql, params = _contributions(ids, windows)
+        with_sql, params = _contributions(ids, windows, kinds)
         week_key = _greatest(_week_start("c.day", "sel.week_start"), "sel.start")
         month_key = _greatest(_month_start("c.day"), "sel.start")
         cursor.execute(
@@ -255,22 +269,23 @@ def _recompute(ids: list[int], windows: Windows | None) -> None:
         )
 
 
-def _lock_open(ids: list[int]) -> list[int]:
-    """Lock these goals' rows, in id order; the open ones that still exist."""
-    return list(
+def _lock_open(ids: list[int]) -> tuple[list[int], set[Kind]]:
+    """Lock these goals' rows, in id order: the open ones that still exist, and their kinds."""
+    rows = list(
         Goal.objects.filter(pk__in=ids, closed_at=None)
-        .select_for_update(no_key=True)
+        .select_for_update(no_key=True, of=("self",))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "metric__source", "scope")
     )
+    return [row[0] for row in rows], {(row[1], row[2]) for row in rows}
 
 
 def _refresh_locked(goal_ids: Iterable[int], windows: Windows | None) -> int:
     done = 0
     for chunk in _chunks(sorted(set(goal_ids))):
-        locked = _lock_open(chunk)
+        locked, kinds = _lock_open(chunk)
         if locked:
-            _recompute(locked, windows)
+            _recompute(locked, windows, kinds)
             done += len(locked)
     return done
 
