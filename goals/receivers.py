@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -13,16 +14,30 @@ from accounts.signals import demo_data_requested, organization_defaults_requeste
 from activities.rollup import register_follower
 from goals.progress import bucket_follower
 
+log = logging.getLogger(__name__)
+
 # Goal progress follows every drain and range rebuild inside their transaction.
 register_follower(bucket_follower)
 
 
 def _refresh_team_goals(organization_id: int) -> None:
+    """After the commit, have a worker recompute the organisation's open team goals."""
+
     def run() -> None:
         from goals.models import Goal
-        from goals.progress import refresh_open_goals
+        from goals.tasks import refresh_goal_progress_task
 
-        refresh_open_goals(org_id=organization_id, scope=Goal.Scope.TEAM)
+        ids = list(
+            Goal.objects.filter(
+                organization_id=organization_id, scope=Goal.Scope.TEAM, closed_at=None
+            ).values_list("pk", flat=True)
+        )
+        if not ids:
+            return
+        try:
+            refresh_goal_progress_task.apply_async((ids,), expires=600)
+        except Exception:
+            log.warning("team goal refresh not enqueued; nightly reconcile will", exc_info=True)
 
     transaction.on_commit(run)
 

@@ -576,3 +576,19 @@ def test_closing_ended_goals_is_set_based_and_idempotent(
     assert running.closed_at is None
     with time_machine.travel(NOW, tick=False):
         assert services.close_ended_goals(org=org) == 0
+
+
+@pytest.mark.django_db
+def test_moving_a_team_updates_the_team_goals_above_it_old_and_new(
+    cast, other_team, django_capture_on_commit_callbacks
+):
+    org = cast["org"]
+    old_parent = _make(cast, django_capture_on_commit_callbacks, scope="team", team=cast["team"])
+    new_parent = _make(cast, django_capture_on_commit_callbacks, scope="team", team=other_team)
+    assert GoalProgress.objects.get(goal=old_parent).actual == 8  # sub-team's 5 included
+    assert GoalProgress.objects.get(goal=new_parent).actual == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        update_team(actor=_fresh(cast["admin"]), team=cast["sub"], parent=other_team)
+    assert GoalProgress.objects.get(goal=old_parent).actual == 3
+    assert GoalProgress.objects.get(goal=new_parent).actual == 5
+    assert_progress_exact(org.pk)
