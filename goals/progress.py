@@ -94,7 +94,6 @@ register_rollup_table(
 )
 
 _GOAL = Goal._meta.db_table
-_METRIC = Metric._meta.db_table
 _METRIC_TYPES = Metric.activity_types.through._meta.db_table
 _TEAM = Team._meta.db_table
 _ORG = Organization._meta.db_table
@@ -173,20 +172,28 @@ Kind = tuple[str, str]  # (metric source, goal scope)
 
 
 def _contributions(
-    ids: list[int], windows: Windows | None, kinds: set[Kind]
+    ids: list[int], windows: Windows | None, by_kind: dict[Kind, list[int]]
 ) -> tuple[str, list[Any]]:
     """CTEs `sel`, `tree` and `contrib(goal_id, day, v)`: each goal's source rows.
 
-    One branch per (source, scope) present among the goals: fewer branches, less planning.
+    One branch per (source, scope) present among the goals, naming its goals by id: few
+    relations per branch, so the statement plans quickly.
     """
     params: list[Any] = list(ids)
     ctes = [
         f"sel(id, start, week_start) AS (SELECT g.id, g.start, o.week_start FROM {_GOAL} g "
         f"JOIN {_ORG} o ON o.id = g.organization_id WHERE g.id IN ({_marks(len(ids))}))",
-        f"tree(goal_id, team_id) AS (SELECT g.id, g.team_id FROM {_GOAL} g "
-        "JOIN sel ON sel.id = g.id WHERE g.scope = 'team' "
-        f"UNION SELECT tree.goal_id, t.id FROM {_TEAM} t JOIN tree ON t.parent_id = tree.team_id)",
     ]
+    team_ids = [
+        pk for (_source, scope), pks in by_kind.items() if scope == Goal.Scope.TEAM for pk in pks
+    ]
+    if team_ids:
+        ctes.append(
+            f"tree(goal_id, team_id) AS (SELECT g.id, g.team_id FROM {_GOAL} g "
+            f"WHERE g.id IN ({_marks(len(team_ids))}) UNION SELECT tree.goal_id, t.id "
+            f"FROM {_TEAM} t JOIN tree ON t.parent_id = tree.team_id)"
+        )
+        params += team_ids
     window_sql, window_params = "", cast(list[Any], [])
     if windows is not None:
         window_sql, window_params = _window_sql("r.date", windows.weeks + windows.months)
@@ -194,10 +201,10 @@ def _contributions(
     branches = []
     for entry in _TABLES.values():
         for scope in (Goal.Scope.USER, Goal.Scope.TEAM, Goal.Scope.ORG):
-            if (entry.source, scope.value) not in kinds:
+            goals = by_kind.get((entry.source, scope.value))
+            if not goals:
                 continue
-            joins = f"JOIN {_METRIC} m ON m.id = g.metric_id AND m.source = %s "
-            on = ""
+            joins, on = "", ""
             if entry.type_column:
                 joins += f"JOIN {_METRIC_TYPES} mt ON mt.metric_id = g.metric_id "
                 on += f" AND r.{entry.type_column} = mt.activitytype_id"
@@ -209,21 +216,19 @@ def _contributions(
                 joins += "JOIN tree ON tree.goal_id = g.id "
                 on += " AND r.team_id = tree.team_id"
             branches.append(
-                f"SELECT g.id, r.date, r.{entry.value} FROM sel JOIN {_GOAL} g ON g.id = sel.id "
+                f"SELECT g.id, r.date, r.{entry.value} FROM {_GOAL} g "
                 f"{joins}JOIN {entry.table} r ON r.organization_id = g.organization_id "
                 f'AND r.date >= g.start AND r.date <= g."end"{on}{window_sql} '
-                "WHERE g.scope = %s"
+                f"WHERE g.id IN ({_marks(len(goals))})"
             )
-            params += [entry.source, *window_params, scope.value]
+            params += [*window_params, *goals]
     if not branches:  # e.g. deal metrics while the deals app is not installed
-        branches.append(
-            "SELECT g.id, g.start, 0 FROM sel JOIN " + _GOAL + " g ON g.id = sel.id WHERE 1 = 0"
-        )
+        branches.append("SELECT sel.id, sel.start, 0 FROM sel WHERE 1 = 0")
     ctes.append("contrib(goal_id, day, v) AS (" + " UNION ALL ".join(branches) + ")")
     return "WITH RECURSIVE " + ", ".join(ctes), params
 
 
-def _recompute(ids: list[int], windows: Windows | None, kinds: set[Kind]) -> None:
+def _recompute(ids: list[int], windows: Windows | None, by_kind: dict[Kind, list[int]]) -> None:
     """Rewrite the period rows (all, or those in `windows`) and the actual of locked goals."""
     marks = _marks(len(ids))
     with connection.cursor() as cursor:
@@ -243,7 +248,7 @@ def _recompute(ids: list[int], windows: Windows | None, kinds: set[Kind]) -> Non
             month_filter, month_params = _window_sql("c.day", windows.months)
             week_filter, month_filter = f"WHERE {week_filter}", f"WHERE {month_filter}"
         cursor.execute(delete, delete_params)
-        with_sql, params = _contributions(ids, windows, kinds)
+        with_sql, params = _contributions(ids, windows, by_kind)
         week_key = _greatest(_week_start("c.day", "sel.week_start"), "sel.start")
         month_key = _greatest(_month_start("c.day"), "sel.start")
         cursor.execute(
@@ -269,23 +274,26 @@ def _recompute(ids: list[int], windows: Windows | None, kinds: set[Kind]) -> Non
         )
 
 
-def _lock_open(ids: list[int]) -> tuple[list[int], set[Kind]]:
-    """Lock these goals' rows, in id order: the open ones that still exist, and their kinds."""
+def _lock_open(ids: list[int]) -> tuple[list[int], dict[Kind, list[int]]]:
+    """Lock these goals' rows, in id order: the open ones that still exist, by kind."""
     rows = list(
         Goal.objects.filter(pk__in=ids, closed_at=None)
         .select_for_update(no_key=True, of=("self",))
         .order_by("pk")
         .values_list("pk", "metric__source", "scope")
     )
-    return [row[0] for row in rows], {(row[1], row[2]) for row in rows}
+    by_kind: dict[Kind, list[int]] = defaultdict(list)
+    for pk, source, scope in rows:
+        by_kind[(source, scope)].append(pk)
+    return [row[0] for row in rows], dict(by_kind)
 
 
 def _refresh_locked(goal_ids: Iterable[int], windows: Windows | None) -> int:
     done = 0
     for chunk in _chunks(sorted(set(goal_ids))):
-        locked, kinds = _lock_open(chunk)
+        locked, by_kind = _lock_open(chunk)
         if locked:
-            _recompute(locked, windows, kinds)
+            _recompute(locked, windows, by_kind)
             done += len(locked)
     return done
 
