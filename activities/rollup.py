@@ -69,6 +69,33 @@ def register_recomputer(recomputer: Recomputer) -> None:
         _RECOMPUTERS.append(recomputer)
 
 
+class Follower(Protocol):
+    """Data derived from the rollups (goal progress), kept in the drain's transaction.
+
+    `before_buckets` runs under the bucket locks before any rollup row of the buckets is
+    rewritten and returns what it needs to remember (e.g. the rows as they were);
+    `after_buckets` runs once every recomputer has rewritten them, with that value;
+    `after_range` runs at the end of a range rebuild, inside its transaction.
+    """
+
+    def before_buckets(self, cursor: Any, org_id: int, dirty_table: str, ids: list[int]) -> Any: ...
+
+    def after_buckets(
+        self, cursor: Any, org_id: int, dirty_table: str, ids: list[int], before: Any
+    ) -> None: ...
+
+    def after_range(self, org_id: int, start: date | None, end: date | None) -> None: ...
+
+
+_FOLLOWERS: list[Follower] = []
+
+
+def register_follower(follower: Follower) -> None:
+    """Let a later app (goals) keep data derived from the rollups in the same transaction."""
+    if follower not in _FOLLOWERS:
+        _FOLLOWERS.append(follower)
+
+
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -95,6 +122,15 @@ def _lock_org(org_id: int, *, exclusive: bool) -> None:
     fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {fn}(%s)", [_ORG_LOCK_NAMESPACE * 1_000_000_000 + org_id])
+
+
+def lock_organization(org_id: int, *, exclusive: bool) -> None:
+    """Hold the organisation's rollup lock until the transaction ends (PostgreSQL only).
+
+    Drains hold it shared and range rebuilds exclusive; a whole-goal progress refresh takes
+    it exclusive to wait for the drains in flight.
+    """
+    _lock_org(org_id, exclusive=exclusive)
 
 
 def _int4(value: int) -> int:
@@ -152,6 +188,7 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
         ids = [row[0] for row in current]
         marks = _placeholders(len(ids))
         with connection.cursor() as cursor:
+            before = [f.before_buckets(cursor, org_id, _DIRTY, ids) for f in _FOLLOWERS]
             cursor.execute(
                 f"DELETE FROM {_DAILY} WHERE id IN ("
                 f"  SELECT dc.id FROM {_DAILY} dc JOIN {_DIRTY} d"
@@ -174,6 +211,8 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
             )
             for recomputer in _RECOMPUTERS:
                 recomputer.for_buckets(cursor, _DIRTY, ids)
+            for follower, remembered in zip(_FOLLOWERS, before, strict=True):
+                follower.after_buckets(cursor, org_id, _DIRTY, ids, remembered)
             cursor.executemany(
                 f"DELETE FROM {_DIRTY} WHERE id = %s AND version = %s",
                 [(row[0], row[1]) for row in current],
@@ -249,6 +288,8 @@ def rebuild_range(*, org_id: int, start: date | None = None, end: date | None = 
             inserted = cursor.rowcount
             for recomputer in _RECOMPUTERS:
                 recomputer.for_range(cursor, org_id, start, end)
+        for follower in _FOLLOWERS:
+            follower.after_range(org_id, start, end)
         _record_applied(org_id, timezone.now())
         transaction.on_commit(
             lambda: rollups_changed.send(

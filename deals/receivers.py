@@ -57,3 +57,16 @@ def _won_values(field: str) -> Any:
 # Won deals feed the revenue and deals-won metrics on the date they were actually won.
 register_source(Metric.Source.DEALS_WON_AMOUNT, _won_values("amount"))
 register_source(Metric.Source.DEALS_WON_COUNT, _won_values("count"))
+
+
+def _register_rollup_tables() -> None:
+    """Stored goal progress reads the won-deal rollup set-based (goals.progress)."""
+    from deals.models import DailyDealWon
+    from goals.progress import RollupTable, register_rollup_table
+
+    table = DailyDealWon._meta.db_table
+    register_rollup_table(RollupTable(Metric.Source.DEALS_WON_AMOUNT, table, "amount"))
+    register_rollup_table(RollupTable(Metric.Source.DEALS_WON_COUNT, table, "count"))
+
+
+_register_rollup_tables()

@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -27,8 +26,6 @@ from goals import access
 from goals.models import (
     CascadeTemplate,
     Goal,
-    GoalPeriodActual,
-    GoalProgress,
     ManualEntry,
     Metric,
 )
@@ -617,67 +614,13 @@ def compute_actuals(goal: Goal) -> tuple[Decimal, dict[tuple[str, date], Decimal
 
 def refresh_progress(*, goal_ids: Iterable[int]) -> int:
     """Recompute the stored progress of these goals from source; closed goals keep theirs."""
-    done = 0
-    goals = Goal.objects.filter(pk__in=list(goal_ids), closed_at=None).select_related(
-        "metric", "organization"
-    )
-    for goal in goals:
-        with transaction.atomic():
-            actual, per_period = compute_actuals(goal)
-            now = timezone.now()
-            GoalProgress.objects.update_or_create(
-                goal=goal, defaults={"actual": actual, "computed_at": now}
-            )
-            GoalPeriodActual.objects.filter(goal=goal).delete()
-            GoalPeriodActual.objects.bulk_create(
-                [
-                    GoalPeriodActual(goal=goal, grain=grain, period_start=start, actual=value)
-                    for (grain, start), value in sorted(per_period.items())
-                ]
-            )
-        done += 1
-    return done
+    from goals.progress import refresh_goals
+
+    return refresh_goals(goal_ids=goal_ids)
 
 
-def goals_touching(
-    *, org_id: int, days: Iterable[date] | None, start: date | None = None, end: date | None = None
-) -> list[int]:
-    """Open goals fed by the rollups whose period contains any of `days` (or meets a range)."""
-    # Activity and deal metrics both live on the rollup buckets; manual ones do not.
-    qs = Goal.objects.filter(organization_id=org_id, closed_at=None).exclude(
-        metric__source=Metric.Source.MANUAL
-    )
-    if days is not None:
-        days = sorted(set(days))
-        if not days:
-            return []
-        qs = qs.filter(start__lte=days[-1], end__gte=days[0])
-        return [
-            pk
-            for pk, g_start, g_end in qs.values_list("pk", "start", "end")
-            if any(g_start <= d <= g_end for d in days)
-        ]
-    if start is not None:
-        qs = qs.filter(end__gte=start)
-    if end is not None:
-        qs = qs.filter(start__lte=end)
-    return list(qs.values_list("pk", flat=True))
-
-
-@transaction.atomic
 def close_ended_goals(*, org: Organization) -> int:
     """Close every goal whose period has ended: final actual, reached or missed (idempotent)."""
-    today = periods.today(org)
-    ended = list(
-        Goal.objects.for_org(org)
-        .filter(closed_at=None, end__lt=today)
-        .select_related("metric", "organization")
-    )
-    for goal in ended:
-        actual, _per_period = compute_actuals(goal)
-        refresh_progress(goal_ids=[goal.pk])
-        goal.final_actual = actual
-        goal.result = Goal.Result.REACHED if actual >= goal.target else Goal.Result.MISSED
-        goal.closed_at = timezone.now()
-        goal.save(update_fields=["final_actual", "result", "closed_at", "updated_at"])
-    return len(ended)
+    from goals.progress import close_ended_goals as close
+
+    return close(org=org)

@@ -221,10 +221,16 @@ def revenue(org):
 
 
 def _goal(org, metric, **scope):
+    """A goal with its progress computed, as `create_goal` leaves it (drains then refresh only
+    the goals they feed)."""
+    from goals.services import refresh_progress
+
     scope.setdefault("scope", Goal.Scope.TEAM if "team" in scope else Goal.Scope.USER)
-    return GoalFactory.create(
+    goal = GoalFactory.create(
         organization=org, metric=metric, start=date(2026, 3, 1), end=date(2026, 3, 31), **scope
     )
+    refresh_progress(goal_ids=[goal.pk])
+    return goal
 
 
 def _actual(goal):
