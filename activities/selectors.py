@@ -6,7 +6,6 @@ log; each answer carries `as_of`, the time of the newest change the rollup refle
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,10 +20,9 @@ from accounts.models import Membership, Organization, Team, User
 from accounts.selectors import team_and_descendant_ids
 from activities import access
 from activities.filters import ActivityFilter
+from activities.funnel import StageCount, bottleneck, team_medians
 from activities.models import Activity, ActivityType, DailyActivityCount, DirtyBucket, RollupState
 from salesmgmt import periods
-
-BOTTLENECK_THRESHOLD = 0.2
 
 
 def activity_types(org: Organization, *, active_only: bool = False) -> QuerySet[ActivityType]:
@@ -118,14 +116,6 @@ def team_scope(org: Organization, team: Team | int) -> frozenset[int]:
 
 
 @dataclass(frozen=True)
-class StageCount:
-    type: str
-    name: str
-    count: int
-    conversion: float | None  # from the stage before; None for the first stage
-
-
-@dataclass(frozen=True)
 class MemberFunnel:
     user: User
     stages: list[StageCount]
@@ -150,22 +140,6 @@ def stages_of(types: list[ActivityType], counts: dict[str, int]) -> list[StageCo
         stages.append(StageCount(activity_type.key, activity_type.name, count, conversion))
         previous = count
     return stages
-
-
-def bottleneck(member: list[StageCount], medians: list[float | None]) -> tuple[int, float] | None:
-    """(stage index, shortfall) of the stage furthest below the team median, if any > 20%.
-
-    Stage 1 is compared by volume, later stages by conversion from the stage before.
-    """
-    worst: tuple[int, float] | None = None
-    for index, (stage, median) in enumerate(zip(member, medians, strict=True)):
-        value = stage.count if index == 0 else stage.conversion
-        if value is None or not median:
-            continue
-        shortfall = (median - value) / median
-        if shortfall > BOTTLENECK_THRESHOLD and (worst is None or shortfall > worst[1]):
-            worst = (index, shortfall)
-    return worst
 
 
 def bottleneck_in_words(types: list[ActivityType], index: int) -> str:
@@ -199,13 +173,7 @@ def funnel_for_team(org: Organization, team: Team, *, start: date, end: date) ->
     user_ids = set(per_user) | set(current.values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
     member_stages = {uid: stages_of(types, per_user.get(uid, {})) for uid in user_ids}
-    medians: list[float | None] = []
-    for index in range(len(types)):
-        values = [
-            (s[index].count if index == 0 else s[index].conversion) for s in member_stages.values()
-        ]
-        present = [v for v in values if v is not None]
-        medians.append(statistics.median(present) if present else None)
+    medians = team_medians(member_stages.values(), len(types))
     members: list[MemberFunnel] = []
     for uid in sorted(user_ids, key=lambda i: (users[i].display_name.lower(), i)):
         found = bottleneck(member_stages[uid], medians)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from activities.funnel import team_medians
-from activities.selectors import StageCount
+from activities.funnel import StageCount, team_medians
 
 
 def _stages(calls: int, visits: int) -> list[StageCount]:
@@ -22,3 +21,15 @@ def test_medians_per_stage_over_the_members_with_a_value():
 
 def test_no_members_no_medians():
     assert team_medians([], 2) == [None, None]
+
+
+def test_the_bottleneck_is_the_stage_furthest_below_the_median_past_the_threshold():
+    from activities.funnel import bottleneck
+
+    medians = [10.0, 0.5]
+    assert bottleneck(_stages(10, 5), medians) is None  # on the median
+    assert bottleneck(_stages(9, 4), medians) is None  # 10% and 11% below: not enough
+    index, shortfall = bottleneck(_stages(10, 2), medians)  # 20% conversion vs 50%
+    assert index == 1
+    assert abs(shortfall - 0.6) < 1e-9
+    assert bottleneck(_stages(4, 2), medians)[0] == 0  # few calls (60% below) beats conversion
