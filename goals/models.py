@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from babel.numbers import get_currency_precision
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -46,8 +47,13 @@ class Metric(OrgScopedModel):
 
     @property
     def decimal_places(self) -> int:
-        """Money is split to the cent; counts in whole units."""
-        return 2 if self.source == self.Source.DEALS_WON_AMOUNT or self.unit != "count" else 0
+        """Counts in whole units; money in its currency's minor unit (ISO 4217, from Babel's
+        CLDR data): yen in whole yen, dollars and euros to the cent."""
+        if self.unit == "count" and self.source != self.Source.DEALS_WON_AMOUNT:
+            return 0
+        if self.unit == "count":  # an amount metric without a currency: to the cent
+            return 2
+        return min(get_currency_precision(self.unit), 2)  # amounts are stored to the cent
 
     @property
     def quantum(self) -> Decimal:

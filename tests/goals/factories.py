@@ -55,9 +55,9 @@ def activity_metric(org: Organization, key: str = "call") -> Metric:
 
 
 def revenue_metric(org: Organization) -> Metric:
-    """A money metric (two decimal places)."""
+    """A money metric in the organisation's currency (split to its minor unit)."""
     return MetricFactory.create(
-        organization=org, key="revenue", unit="JPY", source=Metric.Source.DEALS_WON_AMOUNT
+        organization=org, key="revenue", unit=org.currency, source=Metric.Source.DEALS_WON_AMOUNT
     )
 
 

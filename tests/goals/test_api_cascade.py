@@ -66,12 +66,21 @@ def test_an_even_split_of_100_over_three_members_is_34_33_33(
     assert goal.version == 2
 
 
-def test_money_splits_to_the_cent_and_sums_exactly(
-    org, team, admin, member, teammate, third, api_for
+@pytest.mark.parametrize(
+    ("currency", "parts"),
+    [
+        ("USD", ["333.33", "333.33", "333.34"]),  # to the cent
+        ("JPY", ["333.00", "333.00", "334.00"]),  # yen has no minor unit
+    ],
+)
+def test_money_splits_to_the_currency_s_minor_unit_and_sums_exactly(
+    org, team, admin, member, teammate, third, api_for, currency, parts
 ):
+    org.currency = currency
+    org.save(update_fields=["currency"])
     goal = _team_goal(team, revenue_metric(org), "1000.00")
     targets = _targets(api_for(admin).post(cascade_url(goal), {"to": "members"}, format="json"))
-    assert sorted(targets.values()) == ["333.33", "333.33", "333.34"]
+    assert sorted(targets.values()) == parts
     assert sum(Decimal(t) for t in targets.values()) == Decimal("1000.00")
 
 

@@ -165,7 +165,7 @@ def test_target_is_accepted_as_a_number_or_a_string_and_read_as_a_decimal_string
     org, admin, api_for
 ):
     revenue = MetricFactory.create(
-        organization=org, key="revenue", unit="JPY", source="deals_won_amount"
+        organization=org, key="revenue", unit="USD", source="deals_won_amount"
     )
     body = {"metric": revenue.key, "scope": "org", "start": "2026-01-01", "end": "2026-12-31"}
     as_number = api_for(admin).post(goals_url(org), {**body, "target": 1000.5}, format="json")
@@ -174,6 +174,18 @@ def test_target_is_accepted_as_a_number_or_a_string_and_read_as_a_decimal_string
     assert as_number.json()["target"] == "1000.50"
     assert as_string.json()["target"] == "2500.25"
     assert as_string.json()["title"] == ""
+
+
+def test_a_yen_target_is_in_whole_yen(org, admin, api_for):
+    yen = MetricFactory.create(organization=org, key="sales", unit="JPY", source="deals_won_amount")
+    body = {"metric": yen.key, "scope": "org", "start": "2026-01-01", "end": "2026-12-31"}
+
+    refused = api_for(admin).post(goals_url(org), {**body, "target": "1000.50"}, format="json")
+    accepted = api_for(admin).post(goals_url(org), {**body, "target": "1000"}, format="json")
+
+    assert refused.status_code == 400
+    assert "target" in refused.json()
+    assert accepted.status_code == 201
 
 
 def test_progress_reports_pace_from_the_stored_actual(org, admin, api_for, calls, time_machine):

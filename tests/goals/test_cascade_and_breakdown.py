@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -92,7 +92,11 @@ def test_breakdown_sums_to_the_target_along_working_days(org, admin, metrics, ta
         scope="org",
         start=date(2026, 4, 1),
         end=date(2026, 9, 30),
-        target=Decimal(target_cents) / 100,
+        # In the metric's currency's minor unit (yen: whole yen).
+        target=max(
+            (Decimal(target_cents) / 100).quantize(metrics["revenue"].quantum, ROUND_DOWN),
+            metrics["revenue"].quantum,
+        ),
     )
     rows = selectors.breakdown(goal, grain)
     assert sum(r.target for r in rows) == goal.target
