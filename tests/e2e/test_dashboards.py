@@ -15,6 +15,7 @@ import pytest
 from accounts.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD
 from tests.e2e.test_login_and_members import (  # the shared fixtures and checks
     ARTIFACTS,
+    LANDED,
     TIMEOUT_MS,
     assert_clean,
     browser_page,
@@ -44,7 +45,7 @@ CHARTS_STATE = """() => Array.from(document.querySelectorAll("canvas[data-chart]
 def sign_in(page: Any, base_url: str, email: str) -> None:
     sign_in_with_password(page, base_url, email, DEMO_PASSWORD)
     pass_second_factor(page, base_url, email)  # the demo admin sets it up at first sign-in
-    page.wait_for_url(f"{base_url}/o/demo/")
+    page.wait_for_url(LANDED)
 
 
 def drawn_charts(page: Any, expected: set[str]) -> list[dict[str, Any]]:
