@@ -73,8 +73,11 @@ def test_the_demo_manager_reads_the_team_dashboard_and_switches_periods(
     page, log = browser_page
     base = live_server.url
     sign_in(page, base, MANAGER_EMAIL)
+    page.wait_for_url(f"{base}/o/demo/dashboards/team/*/")  # a manager lands on their team
 
-    page.get_by_role("link", name="Team dashboard").click()
+    page.goto(f"{base}/o/demo/")
+    page.get_by_role("button", name="Your teams").click()
+    page.get_by_test_id("your-teams").get_by_role("link", name="Tokyo Sales").click()
     page.wait_for_url(f"{base}/o/demo/dashboards/team/*/")
     board = page.get_by_test_id("team-dashboard")
     expect(board.get_by_role("heading", name="Tokyo Sales")).to_be_visible()
