@@ -10,7 +10,7 @@ from typing import Any
 
 import holidays
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import rules
 from accounts import services as accounts_services
 from accounts.models import DayOff, Membership
+from activities.models import ActivityType
 from goals import access, selectors, services
 from goals.forms import (
     CascadeForm,
@@ -28,6 +29,7 @@ from goals.forms import (
     GoalCreateForm,
     GoalEditForm,
     ManualEntryForm,
+    MetricForm,
     TargetEditForm,
     TeamPickForm,
     TemplateApplyForm,
@@ -652,3 +654,83 @@ def manual_checkin(request: Any) -> HttpResponse:
     context = {"form": form, "has_metrics": metrics.exists(), "recent": recent}
     status = 422 if request.method == "POST" else 200
     return render(request, "goals/manual_checkin.html", context, status=status)
+
+
+# --- metrics (organisation configuration) ------------------------------------------------
+
+
+def _metric_form(request: Any, **kwargs: Any) -> MetricForm:
+    types = ActivityType.objects.for_org(request.org).order_by("name")
+    return MetricForm(request.POST or None, activity_types=types, **kwargs)
+
+
+def _save_metric(request: Any, form: MetricForm, metric: Metric | None) -> Metric | None:
+    """Create or change the metric through the service the API uses; None when refused
+    (the reason then shows on the form)."""
+    if not form.is_valid():
+        return None
+    values = form.cleaned_data
+    fields = {
+        "key": values["key"],
+        "name": values["name"],
+        "unit": values["unit"],
+        "source": values["source"],
+        "activity_types": list(values["activity_types"]),
+    }
+    try:
+        if metric is None:
+            return services.create_metric(actor=request.membership, **fields)
+        return services.update_metric(actor=request.membership, metric=metric, **fields)
+    except DomainError as exc:
+        add_domain_error_to_form(form, exc)
+        return None
+
+
+@org_view
+@require_GET
+def metric_list(request: Any) -> HttpResponse:
+    """What goals can count (admins): each metric, its source and how many goals use it."""
+    org, me = request.org, request.membership
+    rules.require(access.can_define_metrics(me))
+    metrics = (
+        Metric.objects.for_org(org)
+        .prefetch_related("activity_types")
+        .annotate(goal_count=Count("goals"))
+        .order_by("name", "id")
+    )
+    return render(request, "goals/metric_list.html", {"metrics": metrics})
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def metric_create(request: Any) -> HttpResponse:
+    """Define a new metric (admins)."""
+    org, me = request.org, request.membership
+    rules.require(access.can_define_metrics(me))
+    form = _metric_form(request, initial={"unit": "count"})
+    if request.method == "POST":
+        metric = _save_metric(request, form, None)
+        if metric is not None:
+            messages.success(request, _("Metric “%s” added.") % metric.name)
+            return redirect("goals:metric_list", org_slug=org.slug)
+    context = {"form": form, "metric": None}
+    status = 422 if form.is_bound else 200
+    return render(request, "goals/metric_form.html", context, status=status)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def metric_edit(request: Any, metric_id: int) -> HttpResponse:
+    """Change a metric's key, name, unit, source or activity types (admins)."""
+    org, me = request.org, request.membership
+    metric = get_object_or_404(Metric.objects.for_org(org), pk=metric_id)
+    rules.require(access.can_define_metrics(me))
+    form = _metric_form(request, initial=MetricForm.initial_of(metric))
+    if request.method == "POST":
+        saved = _save_metric(request, form, metric)
+        if saved is not None:
+            messages.success(request, _("Metric “%s” saved.") % saved.name)
+            return redirect("goals:metric_list", org_slug=org.slug)
+    context = {"form": form, "metric": metric, "goal_count": metric.goals.count()}
+    status = 422 if form.is_bound else 200
+    return render(request, "goals/metric_form.html", context, status=status)
