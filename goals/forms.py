@@ -265,3 +265,9 @@ class MetricForm(forms.Form):
             "source": metric.source,
             "activity_types": list(metric.activity_types.all()),
         }
+
+
+class GoalMonthForm(forms.Form):
+    """The month whose goals a goals page shows (`?on=` any day of it; empty: open goals)."""
+
+    on = DateField(label=_("Month of"), required=False)

@@ -221,6 +221,16 @@ def _validate_goal(
 ) -> tuple[Team | None, User | None]:
     if metric.organization_id != org.pk:
         raise DomainError(_("Unknown metric."), field="metric")
+    for field, day in (("start", start), ("end", end)):
+        if not periods.is_supported_date(day):
+            raise DomainError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {
+                    "first": periods.FIRST_SUPPORTED_DATE.isoformat(),
+                    "last": periods.LAST_SUPPORTED_DATE.isoformat(),
+                },
+                field=field,
+            )
     if end < start:
         raise DomainError(_("The end is before the start."), field="end")
     if (end - start).days > 366 * 2:

@@ -4,7 +4,7 @@ templates, the organisation's days off and manual check-ins."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from goals.forms import (
     DayOffForm,
     GoalCreateForm,
     GoalEditForm,
+    GoalMonthForm,
     ManualEntryForm,
     MetricForm,
     TargetEditForm,
@@ -114,32 +115,52 @@ def _visible_goal(request: Any, goal_id: int) -> Goal:
 @org_view
 @require_GET
 def my_goals(request: Any) -> HttpResponse:
-    """The member's own open goals, their team's and the company's, with pace and targets."""
+    """The member's own goals, their team's and the company's, with pace and targets: the
+    open ones, or (`?on=` a day) those of that day's month, past or future."""
     org, me = request.org, request.membership
     today = periods.today(org)
-    goals = list(
-        access.goals_visible_to(me)
-        .filter(closed_at=None, end__gte=today)
-        .filter(
-            Q(scope=Goal.Scope.ORG)
-            | Q(scope=Goal.Scope.TEAM, team_id=me.team_id)
-            | Q(scope=Goal.Scope.USER, user_id=me.user_id)
-        )
-        .select_related("organization")
-        .order_by("start", "end", "id")
+    picked = GoalMonthForm(request.GET or None)
+    valid = picked.is_valid() if picked.is_bound else True
+    on = picked.cleaned_data.get("on") if valid and picked.is_bound else None
+    current = periods.month_of(today)
+    month = periods.month_of(on) if on is not None else current
+    goals_qs = access.goals_visible_to(me).filter(
+        Q(scope=Goal.Scope.ORG)
+        | Q(scope=Goal.Scope.TEAM, team_id=me.team_id)
+        | Q(scope=Goal.Scope.USER, user_id=me.user_id)
     )
+    if not valid:
+        goals_qs = goals_qs.none()
+    elif on is None:
+        goals_qs = goals_qs.filter(closed_at=None, end__gte=today)
+    else:
+        goals_qs = goals_qs.filter(start__lt=month.end, end__gte=month.start)
+    goals = list(goals_qs.select_related("organization").order_by("start", "end", "id"))
     cards = _cards(org, goals, today, targets_for=me.user_id)
-    month = periods.month_of(today)
     context = {
         "today": today,
         "own_cards": [c for c in cards if c.goal.scope == Goal.Scope.USER],
         "team_cards": [c for c in cards if c.goal.scope == Goal.Scope.TEAM],
         "org_cards": [c for c in cards if c.goal.scope == Goal.Scope.ORG],
-        "days_left": periods.working_day_count(org, month, today).left,
+        "days_left": periods.working_day_count(org, current, today).left,
         "month": month,
+        "browsing": on is not None,
+        "month_nav": _month_nav(month, current),
+        "picked": picked,
         "can_set_goals": access.can_set_goals(me),
     }
-    return render(request, "goals/my_goals.html", context)
+    return render(request, "goals/my_goals.html", context, status=200 if valid else 400)
+
+
+def _month_nav(month: periods.Period, current: periods.Period) -> dict[str, Any]:
+    """The days that name the previous and next months (None past the supported calendar)."""
+    before = month.start - timedelta(days=1)
+    after = month.end
+    return {
+        "previous": before if periods.is_supported_date(before) else None,
+        "next": after if periods.is_supported_date(after) else None,
+        "is_current": month == current,
+    }
 
 
 @org_view
