@@ -166,25 +166,34 @@ def _month_nav(month: periods.Period, current: periods.Period) -> dict[str, Any]
 @org_view
 @require_GET
 def team_goals(request: Any) -> HttpResponse:
-    """A manager's team: the team's and its members' goals of the current period."""
+    """A manager's team: the team's and its members' goals of the current period, or (`?on=`
+    a day) of that day's month, past or future."""
     org, me = request.org, request.membership
     rules.require(access.can_set_goals(me))
     teams = access.teams_goals_settable_by(me)
-    picked = TeamPickForm(request.GET or None, teams=teams)
-    team = (picked.cleaned_data["team"] if picked.is_valid() else None) or teams.first()
+    picked_team = TeamPickForm(request.GET or None, teams=teams)
+    team = (picked_team.cleaned_data["team"] if picked_team.is_valid() else None) or teams.first()
     today = periods.today(org)
+    picked = GoalMonthForm({"on": request.GET["on"]} if "on" in request.GET else None)
+    valid = picked.is_valid() if picked.is_bound else True
+    on = picked.cleaned_data.get("on") if valid and picked.is_bound else None
+    current = periods.month_of(today)
+    month = periods.month_of(on) if on is not None else current
     team_cards: list[GoalCard] = []
     member_cards: list[GoalCard] = []
-    if team is not None:
+    if team is not None and valid:
         people = Membership.objects.for_org(org).filter(team=team, active=True).values("user_id")
+        goals_qs = access.goals_visible_to(me).filter(
+            Q(scope=Goal.Scope.TEAM, team=team) | Q(scope=Goal.Scope.USER, user_id__in=people)
+        )
+        if on is None:
+            goals_qs = goals_qs.filter(start__lte=today, end__gte=today)
+        else:
+            goals_qs = goals_qs.filter(start__lt=month.end, end__gte=month.start)
         goals = list(
-            access.goals_visible_to(me)
-            .filter(start__lte=today, end__gte=today)
-            .filter(
-                Q(scope=Goal.Scope.TEAM, team=team) | Q(scope=Goal.Scope.USER, user_id__in=people)
+            goals_qs.select_related("organization").order_by(
+                "metric__name", "user__name", "user__username", "id"
             )
-            .select_related("organization")
-            .order_by("metric__name", "user__name", "user__username", "id")
         )
         cards = _cards(org, goals, today)
         team_cards = [c for c in cards if c.goal.scope == Goal.Scope.TEAM]
@@ -195,8 +204,14 @@ def team_goals(request: Any) -> HttpResponse:
         "team_cards": team_cards,
         "member_cards": member_cards,
         "today": today,
+        "month": month,
+        "browsing": on is not None,
+        "month_nav": _month_nav(month, current),
+        "picked": picked,
+        "keep": f"team={team.pk}&" if team is not None else "",
+        "current_label": _("Current period"),
     }
-    return render(request, "goals/team_goals.html", context)
+    return render(request, "goals/team_goals.html", context, status=200 if valid else 400)
 
 
 # --- one goal -------------------------------------------------------------------------------

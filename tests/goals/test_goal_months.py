@@ -144,3 +144,19 @@ def test_the_service_refuses_year_2999(org, admin, calls):
         )
 
     assert refused.value.field == "start"
+
+
+def test_a_manager_browses_the_team_goals_of_next_month(
+    december, client_for, org, manager, member, team, calls
+):
+    _goal(org, member, calls, date(2027, 1, 1), date(2027, 1, 31), "January visits")
+    client = client_for(manager)
+
+    now = client.get("/o/acme/goals/team/", {"team": team.pk})
+    january = client.get("/o/acme/goals/team/", {"team": team.pk, "on": "2027-01-01"})
+
+    assert {c.goal.title for c in now.context["member_cards"]} == set()
+    assert f'href="?team={team.pk}&amp;on=2027-01-01"' in now.content.decode()
+    assert january.status_code == 200
+    assert {c.goal.title for c in january.context["member_cards"]} == {"January visits"}
+    assert client.get("/o/acme/goals/team/", {"on": "2999-01-01"}).status_code == 400
