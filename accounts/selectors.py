@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from accounts.filters import MemberFilter
 from accounts.models import (
@@ -26,7 +27,9 @@ from accounts.rules import (
     SALESPEOPLE,
     TEAM_LEADERS,
     descendants,
+    is_manager_or_admin,
     is_org_admin,
+    managed_team_ids,
     members_visible_to,
     teams_visible_to,
 )
@@ -44,6 +47,20 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 def default_membership(user: User) -> Membership | None:
     """The organisation a user lands in after signing in (their first, by name)."""
     return memberships_of(user).first()
+
+
+def landing_url(membership: Membership) -> str:
+    """Where a person lands after signing in, in their organisation: where they work.
+
+    Admins: the organisation overview; a manager who leads at least one team: their team
+    dashboard; everyone else (members, managers without a team yet): My day.
+    """
+    slug = membership.organization.slug
+    if is_org_admin(membership):
+        return reverse("dashboards:org_overview", kwargs={"org_slug": slug})
+    if is_manager_or_admin(membership) and managed_team_ids(membership):
+        return reverse("dashboards:team_home", kwargs={"org_slug": slug})
+    return reverse("activities:my_day", kwargs={"org_slug": slug})
 
 
 def teams_of(actor: Membership) -> QuerySet[Team]:

@@ -56,11 +56,12 @@ AUDIT_EVENTS_PER_PAGE = 50
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Send a signed-in person to their organisation (or explain that they have none)."""
+    """Send a signed-in person to where they work in their organisation (or explain that
+    they have none). The sign-in's own `?next=` goes there directly, never through here."""
     membership = selectors.default_membership(request.user)  # type: ignore[arg-type]
     if membership is None:
         return render(request, "accounts/no_organization.html")
-    return redirect("accounts:org_home", org_slug=membership.organization.slug)
+    return redirect(selectors.landing_url(membership))
 
 
 @org_view

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Team, User
+from activities.models import ActivityType
 from goals import access
 from goals.models import CascadeTemplate, Goal, Metric
 from goals.services import CASCADE_STRATEGIES
@@ -225,3 +226,48 @@ class TeamPickForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["team"].empty_label = None  # type: ignore[attr-defined]
+
+
+class MetricForm(forms.Form):
+    """A metric's definition (admins): what it counts, in which unit, under which key."""
+
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits and _; the name the API and imports use."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=80)
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=20,
+        initial="count",
+        help_text=_("“count” or a currency code."),
+    )
+    source = forms.ChoiceField(label=_("Counts"), choices=Metric.Source.choices)
+    activity_types = forms.ModelMultipleChoiceField(
+        label=_("Activity types"),
+        queryset=ActivityType.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("For a metric that counts activities: which ones."),
+    )
+
+    def __init__(self, *args: Any, activity_types: QuerySet[ActivityType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity_types"].queryset = activity_types  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_of(cls, metric: Metric) -> dict[str, Any]:
+        return {
+            "key": metric.key,
+            "name": metric.name,
+            "unit": metric.unit,
+            "source": metric.source,
+            "activity_types": list(metric.activity_types.all()),
+        }
+
+
+class GoalMonthForm(forms.Form):
+    """The month whose goals a goals page shows (`?on=` any day of it; empty: open goals)."""
+
+    on = DateField(label=_("Month of"), required=False)

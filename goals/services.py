@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any, cast
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -75,6 +76,39 @@ def ensure_default_metrics(*, org: Organization) -> None:
 
 
 @transaction.atomic
+def _check_metric(
+    *,
+    org_id: int,
+    key: str,
+    source: str,
+    activity_types: Sequence[ActivityType],
+    metric: Metric | None = None,
+) -> None:
+    if source not in Metric.Source.values:
+        raise DomainError(_("Unknown source."), field="source")
+    same_key = Metric.objects.for_org(org_id).filter(key=key)
+    if metric is not None:
+        same_key = same_key.exclude(pk=metric.pk)
+    if same_key.exists():
+        raise DomainError(_("A metric with this key exists."), field="key")
+    if source == Metric.Source.ACTIVITY and not activity_types:
+        raise DomainError(
+            _("Choose the activity types this metric counts."), field="activity_types"
+        )
+    if any(t.organization_id != org_id for t in activity_types):
+        raise DomainError(_("Unknown activity type."), field="activity_types")
+
+
+def _full_clean_metric(metric: Metric) -> None:
+    try:
+        metric.full_clean(exclude=["organization"])
+    except ValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        raise DomainError(
+            str(errors[0]), field=None if field == NON_FIELD_ERRORS else field
+        ) from exc
+
+
 def create_metric(
     *,
     actor: Membership,
@@ -87,24 +121,53 @@ def create_metric(
     """Define a metric (admins only); activity metrics name the types they count."""
     rules.require(access.can_define_metrics(actor))
     org_id = actor.organization_id
-    if source not in Metric.Source.values:
-        raise DomainError(_("Unknown source."), field="source")
-    if Metric.objects.for_org(org_id).filter(key=key).exists():
-        raise DomainError(_("A metric with this key exists."), field="key")
-    if source == Metric.Source.ACTIVITY and not activity_types:
-        raise DomainError(
-            _("Choose the activity types this metric counts."), field="activity_types"
-        )
-    if any(t.organization_id != org_id for t in activity_types):
-        raise DomainError(_("Unknown activity type."), field="activity_types")
+    _check_metric(org_id=org_id, key=key, source=source, activity_types=activity_types)
     metric = Metric(organization_id=org_id, key=key, name=name, unit=unit or "count", source=source)
-    try:
-        metric.full_clean(exclude=["organization"])
-    except Exception as exc:
-        raise DomainError(str(getattr(exc, "messages", [exc])[0]), field="key") from exc
-    metric.save()
-    if source == Metric.Source.ACTIVITY:
-        metric.activity_types.set(activity_types)
+    _full_clean_metric(metric)
+    with transaction.atomic():
+        metric.save()
+        if source == Metric.Source.ACTIVITY:
+            metric.activity_types.set(activity_types)
+    return metric
+
+
+def update_metric(
+    *,
+    actor: Membership,
+    metric: Metric,
+    key: str,
+    name: str,
+    source: str,
+    unit: str = "count",
+    activity_types: Sequence[ActivityType] = (),
+) -> Metric:
+    """Change a metric (admins only). Once goals count it, its source and unit stay (their
+    targets were set in that unit); a change of its activity types recomputes their progress."""
+    rules.require(access.can_define_metrics(actor))
+    org_id = actor.organization_id
+    if metric.organization_id != org_id:
+        raise DomainError(_("Unknown metric."), field="metric")
+    _check_metric(
+        org_id=org_id, key=key, source=source, activity_types=activity_types, metric=metric
+    )
+    unit = unit or "count"
+    with transaction.atomic():
+        metric = Metric.objects.select_for_update().get(pk=metric.pk)
+        goal_ids = list(metric.goals.values_list("pk", flat=True))
+        if goal_ids and source != metric.source:
+            raise DomainError(
+                _("Goals count this metric: its source cannot change."), field="source"
+            )
+        if goal_ids and unit != metric.unit:
+            raise DomainError(_("Goals count this metric: its unit cannot change."), field="unit")
+        before = set(metric.activity_types.values_list("pk", flat=True))
+        metric.key, metric.name, metric.unit, metric.source = key, name, unit, source
+        _full_clean_metric(metric)
+        metric.save()
+        after = {t.pk for t in activity_types} if source == Metric.Source.ACTIVITY else set()
+        if after != before:
+            metric.activity_types.set(after)
+            _after_commit_refresh(goal_ids)
     return metric
 
 
@@ -155,6 +218,16 @@ def _validate_goal(
 ) -> tuple[Team | None, User | None]:
     if metric.organization_id != org.pk:
         raise DomainError(_("Unknown metric."), field="metric")
+    for field, day in (("start", start), ("end", end)):
+        if not periods.is_supported_date(day):
+            raise DomainError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {
+                    "first": periods.FIRST_SUPPORTED_DATE.isoformat(),
+                    "last": periods.LAST_SUPPORTED_DATE.isoformat(),
+                },
+                field=field,
+            )
     if end < start:
         raise DomainError(_("The end is before the start."), field="end")
     if (end - start).days > 366 * 2:

@@ -4,13 +4,13 @@ templates, the organisation's days off and manual check-ins."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import holidays
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,13 +21,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import rules
 from accounts import services as accounts_services
 from accounts.models import DayOff, Membership
+from activities.models import ActivityType
 from goals import access, selectors, services
 from goals.forms import (
     CascadeForm,
     DayOffForm,
     GoalCreateForm,
     GoalEditForm,
+    GoalMonthForm,
     ManualEntryForm,
+    MetricForm,
     TargetEditForm,
     TeamPickForm,
     TemplateApplyForm,
@@ -112,56 +115,85 @@ def _visible_goal(request: Any, goal_id: int) -> Goal:
 @org_view
 @require_GET
 def my_goals(request: Any) -> HttpResponse:
-    """The member's own open goals, their team's and the company's, with pace and targets."""
+    """The member's own goals, their team's and the company's, with pace and targets: the
+    open ones, or (`?on=` a day) those of that day's month, past or future."""
     org, me = request.org, request.membership
     today = periods.today(org)
-    goals = list(
-        access.goals_visible_to(me)
-        .filter(closed_at=None, end__gte=today)
-        .filter(
-            Q(scope=Goal.Scope.ORG)
-            | Q(scope=Goal.Scope.TEAM, team_id=me.team_id)
-            | Q(scope=Goal.Scope.USER, user_id=me.user_id)
-        )
-        .select_related("organization")
-        .order_by("start", "end", "id")
+    picked = GoalMonthForm(request.GET or None)
+    valid = picked.is_valid() if picked.is_bound else True
+    on = picked.cleaned_data.get("on") if valid and picked.is_bound else None
+    current = periods.month_of(today)
+    month = periods.month_of(on) if on is not None else current
+    goals_qs = access.goals_visible_to(me).filter(
+        Q(scope=Goal.Scope.ORG)
+        | Q(scope=Goal.Scope.TEAM, team_id=me.team_id)
+        | Q(scope=Goal.Scope.USER, user_id=me.user_id)
     )
+    if not valid:
+        goals_qs = goals_qs.none()
+    elif on is None:
+        goals_qs = goals_qs.filter(closed_at=None, end__gte=today)
+    else:
+        goals_qs = goals_qs.filter(start__lt=month.end, end__gte=month.start)
+    goals = list(goals_qs.select_related("organization").order_by("start", "end", "id"))
     cards = _cards(org, goals, today, targets_for=me.user_id)
-    month = periods.month_of(today)
     context = {
         "today": today,
         "own_cards": [c for c in cards if c.goal.scope == Goal.Scope.USER],
         "team_cards": [c for c in cards if c.goal.scope == Goal.Scope.TEAM],
         "org_cards": [c for c in cards if c.goal.scope == Goal.Scope.ORG],
-        "days_left": periods.working_day_count(org, month, today).left,
+        "days_left": periods.working_day_count(org, current, today).left,
         "month": month,
+        "browsing": on is not None,
+        "month_nav": _month_nav(month, current),
+        "picked": picked,
         "can_set_goals": access.can_set_goals(me),
     }
-    return render(request, "goals/my_goals.html", context)
+    return render(request, "goals/my_goals.html", context, status=200 if valid else 400)
+
+
+def _month_nav(month: periods.Period, current: periods.Period) -> dict[str, Any]:
+    """The days that name the previous and next months (None past the supported calendar)."""
+    before = month.start - timedelta(days=1)
+    after = month.end
+    return {
+        "previous": before if periods.is_supported_date(before) else None,
+        "next": after if periods.is_supported_date(after) else None,
+        "is_current": month == current,
+    }
 
 
 @org_view
 @require_GET
 def team_goals(request: Any) -> HttpResponse:
-    """A manager's team: the team's and its members' goals of the current period."""
+    """A manager's team: the team's and its members' goals of the current period, or (`?on=`
+    a day) of that day's month, past or future."""
     org, me = request.org, request.membership
     rules.require(access.can_set_goals(me))
     teams = access.teams_goals_settable_by(me)
-    picked = TeamPickForm(request.GET or None, teams=teams)
-    team = (picked.cleaned_data["team"] if picked.is_valid() else None) or teams.first()
+    picked_team = TeamPickForm(request.GET or None, teams=teams)
+    team = (picked_team.cleaned_data["team"] if picked_team.is_valid() else None) or teams.first()
     today = periods.today(org)
+    picked = GoalMonthForm({"on": request.GET["on"]} if "on" in request.GET else None)
+    valid = picked.is_valid() if picked.is_bound else True
+    on = picked.cleaned_data.get("on") if valid and picked.is_bound else None
+    current = periods.month_of(today)
+    month = periods.month_of(on) if on is not None else current
     team_cards: list[GoalCard] = []
     member_cards: list[GoalCard] = []
-    if team is not None:
+    if team is not None and valid:
         people = Membership.objects.for_org(org).filter(team=team, active=True).values("user_id")
+        goals_qs = access.goals_visible_to(me).filter(
+            Q(scope=Goal.Scope.TEAM, team=team) | Q(scope=Goal.Scope.USER, user_id__in=people)
+        )
+        if on is None:
+            goals_qs = goals_qs.filter(start__lte=today, end__gte=today)
+        else:
+            goals_qs = goals_qs.filter(start__lt=month.end, end__gte=month.start)
         goals = list(
-            access.goals_visible_to(me)
-            .filter(start__lte=today, end__gte=today)
-            .filter(
-                Q(scope=Goal.Scope.TEAM, team=team) | Q(scope=Goal.Scope.USER, user_id__in=people)
+            goals_qs.select_related("organization").order_by(
+                "metric__name", "user__name", "user__username", "id"
             )
-            .select_related("organization")
-            .order_by("metric__name", "user__name", "user__username", "id")
         )
         cards = _cards(org, goals, today)
         team_cards = [c for c in cards if c.goal.scope == Goal.Scope.TEAM]
@@ -172,8 +204,14 @@ def team_goals(request: Any) -> HttpResponse:
         "team_cards": team_cards,
         "member_cards": member_cards,
         "today": today,
+        "month": month,
+        "browsing": on is not None,
+        "month_nav": _month_nav(month, current),
+        "picked": picked,
+        "keep": f"team={team.pk}&" if team is not None else "",
+        "current_label": _("Current period"),
     }
-    return render(request, "goals/team_goals.html", context)
+    return render(request, "goals/team_goals.html", context, status=200 if valid else 400)
 
 
 # --- one goal -------------------------------------------------------------------------------
@@ -652,3 +690,83 @@ def manual_checkin(request: Any) -> HttpResponse:
     context = {"form": form, "has_metrics": metrics.exists(), "recent": recent}
     status = 422 if request.method == "POST" else 200
     return render(request, "goals/manual_checkin.html", context, status=status)
+
+
+# --- metrics (organisation configuration) ------------------------------------------------
+
+
+def _metric_form(request: Any, **kwargs: Any) -> MetricForm:
+    types = ActivityType.objects.for_org(request.org).order_by("name")
+    return MetricForm(request.POST or None, activity_types=types, **kwargs)
+
+
+def _save_metric(request: Any, form: MetricForm, metric: Metric | None) -> Metric | None:
+    """Create or change the metric through the service the API uses; None when refused
+    (the reason then shows on the form)."""
+    if not form.is_valid():
+        return None
+    values = form.cleaned_data
+    fields = {
+        "key": values["key"],
+        "name": values["name"],
+        "unit": values["unit"],
+        "source": values["source"],
+        "activity_types": list(values["activity_types"]),
+    }
+    try:
+        if metric is None:
+            return services.create_metric(actor=request.membership, **fields)
+        return services.update_metric(actor=request.membership, metric=metric, **fields)
+    except DomainError as exc:
+        add_domain_error_to_form(form, exc)
+        return None
+
+
+@org_view
+@require_GET
+def metric_list(request: Any) -> HttpResponse:
+    """What goals can count (admins): each metric, its source and how many goals use it."""
+    org, me = request.org, request.membership
+    rules.require(access.can_define_metrics(me))
+    metrics = (
+        Metric.objects.for_org(org)
+        .prefetch_related("activity_types")
+        .annotate(goal_count=Count("goals"))
+        .order_by("name", "id")
+    )
+    return render(request, "goals/metric_list.html", {"metrics": metrics})
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def metric_create(request: Any) -> HttpResponse:
+    """Define a new metric (admins)."""
+    org, me = request.org, request.membership
+    rules.require(access.can_define_metrics(me))
+    form = _metric_form(request, initial={"unit": "count"})
+    if request.method == "POST":
+        metric = _save_metric(request, form, None)
+        if metric is not None:
+            messages.success(request, _("Metric “%s” added.") % metric.name)
+            return redirect("goals:metric_list", org_slug=org.slug)
+    context = {"form": form, "metric": None}
+    status = 422 if form.is_bound else 200
+    return render(request, "goals/metric_form.html", context, status=status)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def metric_edit(request: Any, metric_id: int) -> HttpResponse:
+    """Change a metric's key, name, unit, source or activity types (admins)."""
+    org, me = request.org, request.membership
+    metric = get_object_or_404(Metric.objects.for_org(org), pk=metric_id)
+    rules.require(access.can_define_metrics(me))
+    form = _metric_form(request, initial=MetricForm.initial_of(metric))
+    if request.method == "POST":
+        saved = _save_metric(request, form, metric)
+        if saved is not None:
+            messages.success(request, _("Metric “%s” saved.") % saved.name)
+            return redirect("goals:metric_list", org_slug=org.slug)
+    context = {"form": form, "metric": metric, "goal_count": metric.goals.count()}
+    status = 422 if form.is_bound else 200
+    return render(request, "goals/metric_form.html", context, status=status)

@@ -84,6 +84,11 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("goals:goal_save_template", "POST"):       (L,   N,   403,  403,  N,    FOUND, N),
     ("goals:cascade_templates", "GET"):         (L,   N,   403,  403,  403,  OK,   N),
     ("goals:cascade_templates", "POST"):        (L,   N,   403,  403,  403,  FOUND, N),
+    ("goals:metric_list", "GET"):               (L,   N,   403,  403,  403,  OK,   N),
+    ("goals:metric_create", "GET"):             (L,   N,   403,  403,  403,  OK,   N),
+    ("goals:metric_create", "POST"):            (L,   N,   403,  403,  403,  FOUND, N),
+    ("goals:metric_edit", "GET"):               (L,   N,   403,  403,  403,  OK,   N),
+    ("goals:metric_edit", "POST"):              (L,   N,   403,  403,  403,  FOUND, N),
     ("goals:days_off", "GET"):                  (L,   N,   OK,   OK,   OK,   OK,   N),
     ("goals:days_off", "POST"):                 (L,   N,   403,  403,  403,  FOUND, N),
     ("goals:day_off_delete", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
@@ -670,6 +675,12 @@ REQUESTS: dict[tuple[str, str], Call] = {
         objects={"goal_id": lambda c: _team_goal(c, split=True)},
     ),
     ("goals:cascade_templates", "POST"): Call(_cascade_template),
+    ("goals:metric_create", "POST"): Call(
+        lambda c: {"key": "site_visits", "name": "Site visits", "unit": "count", "source": "manual"}
+    ),
+    ("goals:metric_edit", "POST"): Call(
+        lambda c: {"key": "calls", "name": "Phone calls", "unit": "count", "source": "manual"}
+    ),
     ("goals:days_off", "POST"): Call(lambda c: {"date": "2030-12-30", "name": "Closed"}),
     ("goals:manual_checkin", "POST"): Call(_check_in),
     ("messaging:post_create", "POST"): Call(

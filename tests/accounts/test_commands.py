@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from io import StringIO
 from unittest import mock
@@ -205,12 +206,17 @@ def test_seed_demo_builds_three_teams_one_nested_each_with_a_manager(seeded):
 
 
 def test_every_demo_person_can_sign_in_with_the_demo_password(seeded):
-    for email in ("manager1@demo.example", "rep01@demo.example"):
+    lands = {
+        "manager1@demo.example": re.compile(r"/o/demo/dashboards/team/\d+/"),
+        "rep01@demo.example": re.compile(r"/o/demo/activities/"),
+    }
+    for email, landing in lands.items():
         client = Client()
         response = client.post(
             "/accounts/login/", {"username": email, "password": DEMO_PASSWORD}, follow=True
         )
-        assert response.redirect_chain[-1][0] == "/o/demo/", email
+        assert landing.fullmatch(response.redirect_chain[-1][0]), email
+        assert response.status_code == 200, email
 
 
 def test_the_demo_admin_sets_up_two_factor_authentication_at_first_sign_in(seeded):

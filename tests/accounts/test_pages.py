@@ -50,9 +50,7 @@ def test_the_login_page_renders_a_sign_in_form():
 
 
 @pytest.mark.parametrize("identifier", ["username", "email", "upper-case email"])
-def test_signing_in_with_username_or_email_lands_on_the_organisation_home(
-    member, password, identifier
-):
+def test_signing_in_with_username_or_email_lands_a_member_on_my_day(member, password, identifier):
     typed = {
         "username": member.user.username,
         "email": member.user.email,
@@ -63,9 +61,9 @@ def test_signing_in_with_username_or_email_lands_on_the_organisation_home(
         "/accounts/login/", {"username": typed, "password": password}, follow=True
     )
 
-    assert response.redirect_chain[-1][0] == "/o/acme/"
+    assert response.redirect_chain[-1][0] == "/o/acme/activities/"
     assert response.status_code == 200
-    assert "accounts/org_home.html" in template_names(response)
+    assert "activities/my_day.html" in template_names(response)
     assert "Acme Sales" in text(response)
 
 

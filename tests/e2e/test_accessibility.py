@@ -21,6 +21,7 @@ from tests.e2e.test_login_and_members import (  # the shared harness
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    LANDED,
     TIMEOUT_MS,
     _require_chromium,
     demo,
@@ -175,7 +176,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
         User.objects.filter(email=MANAGER_EMAIL).update(locale=lang)
         sign_in_with_password(page, base, MANAGER_EMAIL, _password())
         pass_second_factor(page, base, MANAGER_EMAIL)
-        page.wait_for_url(f"{base}/o/demo/")
+        page.wait_for_url(LANDED)
         assert page.evaluate("() => document.documentElement.lang") == lang
         for name, url in _pages(base).items():
             audit(page, name, url)

@@ -15,6 +15,7 @@ import pytest
 from accounts.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD
 from tests.e2e.test_login_and_members import (  # the shared fixtures and checks
     ARTIFACTS,
+    LANDED,
     TIMEOUT_MS,
     assert_clean,
     browser_page,
@@ -44,7 +45,7 @@ CHARTS_STATE = """() => Array.from(document.querySelectorAll("canvas[data-chart]
 def sign_in(page: Any, base_url: str, email: str) -> None:
     sign_in_with_password(page, base_url, email, DEMO_PASSWORD)
     pass_second_factor(page, base_url, email)  # the demo admin sets it up at first sign-in
-    page.wait_for_url(f"{base_url}/o/demo/")
+    page.wait_for_url(LANDED)
 
 
 def drawn_charts(page: Any, expected: set[str]) -> list[dict[str, Any]]:
@@ -72,8 +73,11 @@ def test_the_demo_manager_reads_the_team_dashboard_and_switches_periods(
     page, log = browser_page
     base = live_server.url
     sign_in(page, base, MANAGER_EMAIL)
+    page.wait_for_url(f"{base}/o/demo/dashboards/team/*/")  # a manager lands on their team
 
-    page.get_by_role("link", name="Team dashboard").click()
+    page.goto(f"{base}/o/demo/")
+    page.get_by_role("button", name="Your teams").click()
+    page.get_by_test_id("your-teams").get_by_role("link", name="Tokyo Sales").click()
     page.wait_for_url(f"{base}/o/demo/dashboards/team/*/")
     board = page.get_by_test_id("team-dashboard")
     expect(board.get_by_role("heading", name="Tokyo Sales")).to_be_visible()

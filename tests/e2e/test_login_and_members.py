@@ -122,7 +122,11 @@ def assert_clean(page: Any, log: BrowserLog) -> None:
     assert log.broken_assets() == [], log.broken_assets()
 
 
-AFTER_PASSWORD = re.compile(r".*/(o/demo/|accounts/mfa/(setup|verify)/.*)$")
+# Where each role lands after signing in: My day (salespeople), their team's dashboard
+# (managers), the organisation overview (admins).
+LANDING = r"o/demo/(activities/|dashboards/|dashboards/team/\d+/)"
+LANDED = re.compile(rf".*/{LANDING}$")
+AFTER_PASSWORD = re.compile(rf".*/({LANDING}|accounts/mfa/(setup|verify)/.*)$")
 
 
 def authenticator_of(email: str) -> Any:
@@ -165,6 +169,8 @@ def sign_in_as_demo_admin(page: Any, base_url: str) -> None:
     page.screenshot(path=str(ARTIFACTS / "e2e-01-login.png"), full_page=True)
     sign_in_with_password(page, base_url, ADMIN_EMAIL, DEMO_PASSWORD)
     pass_second_factor(page, base_url, ADMIN_EMAIL)
+    page.wait_for_url(f"{base_url}/o/demo/dashboards/")  # the organisation overview
+    page.get_by_role("link", name="salesmgmt").click()  # the brand: the organisation home
     page.wait_for_url(f"{base_url}/o/demo/")
 
 
@@ -250,6 +256,6 @@ def test_the_demo_admin_sets_up_two_factor_then_enters_a_code_at_the_next_sign_i
     assert "/accounts/mfa/verify/" in page.url
     page.screenshot(path=str(ARTIFACTS / "e2e-08-mfa-verify.png"), full_page=True)
     pass_second_factor(page, base, ADMIN_EMAIL)
-    page.wait_for_url(f"{base}/o/demo/")
+    page.wait_for_url(f"{base}/o/demo/dashboards/")
 
     assert_clean(page, log)
