@@ -1,8 +1,10 @@
 """The team dashboard, assembled from the other apps' rollups and stored progress.
 
 `dashboards` owns no tables. Every number here comes from the daily activity rollup,
-stored goal progress and aggregate deal queries, and the query count does not grow with
-the team's size (one query per kind of data, never one per member).
+stored goal progress and aggregate deal queries (each person's last activity and 1:1 from
+the reads the alerts use), and the query count does not grow with the team's size (one
+query per kind of data, never one per member). Who needs attention is decided by
+`motivation.alerts`, handed what the dashboard has already read.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, prefetch_related_objects
+from django.db.models import Count, F, Min, Q, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -27,6 +29,7 @@ from activities.selectors import (
     bottleneck_in_words,
     funnel_for_team,
     funnel_types,
+    last_activity_dates,
     stages_of,
 )
 from dashboards import access
@@ -128,23 +131,14 @@ def team_dashboard(
     period = periods.period_of(org, kind, day)
     today = periods.today(org)
     scope = team_and_descendant_ids(org, team)
-    # Each person's latest day with activity: one backward step of the (org, user, date) index.
-    latest = (
-        DailyActivityCount.objects.for_org(org)
-        .filter(user_id=OuterRef("user_id"), date__lte=today)
-        .order_by("-date")
-        .values("date")[:1]
-    )
     memberships = list(
-        salespeople_in(org, scope)
-        .select_related("user", "team")
-        .annotate(latest_activity=Subquery(latest))
-        .order_by("user__name", "user_id")
+        salespeople_in(org, scope).select_related("user", "team").order_by("user__name", "user_id")
     )
-    rows = {
-        m.user_id: MemberRow(membership=m, last_activity=m.latest_activity) for m in memberships
-    }
+    rows = {m.user_id: MemberRow(membership=m) for m in memberships}
     user_ids = list(rows)
+    # Each person's latest day with activity logged (the "no activity" alert's input too).
+    for user_id, when in last_activity_dates(org, user_ids, today=today).items():
+        rows[user_id].last_activity = when
 
     # Motivation signals: each person's latest check-in and 1:1 (one query each).
     for user_id, when in last_checkins(org.pk, user_ids).items():
@@ -327,6 +321,7 @@ def _team_alerts(
         last_one_on_one={
             row.user.pk: row.last_one_on_one for row in members if row.last_one_on_one
         },
+        last_activity={row.user.pk: row.last_activity for row in members if row.last_activity},
         days_off=days_off,
     )
     return alerts.alerts_for(

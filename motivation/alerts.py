@@ -22,7 +22,7 @@ kind's severity lies in its own band, so a kind ranks above the next whatever th
 
 `alerts_for` reads a fixed number of queries for any number of people (one per kind, plus
 the calendar); a caller that already read some inputs (the team dashboard: goals with
-progress, deal staleness, last 1:1s, days off) hands them over as `Known` instead.
+progress, deal staleness, last 1:1s and activity, days off) hands them over as `Known` instead.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
-from activities.models import Activity
+from activities.selectors import last_activity_dates
 from deals.models import Deal, Stage
 from deals.selectors import with_staleness
 from goals.models import Goal
@@ -120,13 +120,16 @@ class Known:
     `goals`: per person, their own goals with progress as of the day, including every goal
     current on it (others are ignored); `stale`: per deal owner, the number of open stale
     deals and the oldest one's last touch; `last_one_on_one`: per person, the latest 1:1
-    held by the day; `days_off`: the organisation's days off, covering at least the last
+    held by the day (`motivation.selectors.last_one_on_ones`); `last_activity`: per person,
+    the latest day with an activity logged by the day (`activities.selectors.
+    last_activity_dates`); `days_off`: the organisation's days off, covering at least the last
     `ACTIVITY_WINDOW_DAYS` and every goal handed over.
     """
 
     goals: dict[int, list[tuple[Goal, Progress]]] | None = None
     stale: dict[int, tuple[int, datetime | None]] | None = None
     last_one_on_one: dict[int, date] | None = None
+    last_activity: dict[int, date] | None = None
     days_off: set[date] | None = None
 
 
@@ -253,13 +256,9 @@ def alerts_for(
     recent_days = periods.working_days(org, window, days_off)
     if len(recent_days) >= NO_ACTIVITY_WORKING_DAYS:
         quiet_since = recent_days[-NO_ACTIVITY_WORKING_DAYS]
-        last_logged = dict(
-            Activity.objects.for_org(org)
-            .filter(user_id__in=ids, local_date__lte=today)
-            .values("user_id")
-            .annotate(last=Max("local_date"))
-            .values_list("user_id", "last")
-        )
+        last_logged = known.last_activity
+        if last_logged is None:
+            last_logged = last_activity_dates(org, ids, today=today)
         for user_id in ids:
             logged = last_logged.get(user_id)
             if logged is None or logged < quiet_since:
