@@ -217,3 +217,16 @@ def accompaniments_by(
     )
     users = {u.pk: u for u in User.objects.filter(pk__in=[r["user_id"] for r in rows])}
     return [AccompanimentRow(users[r["user_id"]], r["visits"], r["last"]) for r in rows]
+
+
+def last_activity_dates(org: Organization, user_ids: list[int], *, today: date) -> dict[int, date]:
+    """Each person's latest (org-local) day with an activity logged, up to `today`; one query
+    on the (organisation, user, local date) index. The team dashboard's "last activity" and
+    the "no activity" alert both read it."""
+    return dict(
+        Activity.objects.for_org(org)
+        .filter(user_id__in=user_ids, local_date__lte=today)
+        .values("user_id")
+        .annotate(last=Max("local_date"))
+        .values_list("user_id", "last")
+    )

@@ -17,6 +17,7 @@ from dashboards import access
 from dashboards.periods import PeriodQuerySerializer, parse_period
 from dashboards.selectors import ColumnTarget, TeamDashboard, team_dashboard
 from goals.status import GoalStatus
+from motivation import alerts
 from salesmgmt.api import OrgScopedAPIMixin
 
 _GOAL = inline_serializer(
@@ -82,7 +83,10 @@ _RESPONSE = inline_serializer(
             "DashboardAlert",
             {
                 "user": serializers.IntegerField(),
-                "kind": serializers.CharField(),
+                "kind": serializers.ChoiceField(
+                    choices=[(k, k) for k in alerts.KINDS],
+                    help_text="As in alerts/: the same rules decide both lists.",
+                ),
                 "detail": serializers.CharField(),
                 "since": serializers.DateField(allow_null=True),
             },

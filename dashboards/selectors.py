@@ -1,8 +1,10 @@
 """The team dashboard, assembled from the other apps' rollups and stored progress.
 
 `dashboards` owns no tables. Every number here comes from the daily activity rollup,
-stored goal progress and aggregate deal queries, and the query count does not grow with
-the team's size (one query per kind of data, never one per member).
+stored goal progress and aggregate deal queries (each person's last activity and 1:1 from
+the reads the alerts use), and the query count does not grow with the team's size (one
+query per kind of data, never one per member). Who needs attention is decided by
+`motivation.alerts`, handed what the dashboard has already read.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum, prefetch_related_objects
-from django.utils import timezone
+from django.db.models import Count, F, Min, Q, Sum, prefetch_related_objects
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, Team, User
@@ -29,6 +29,7 @@ from activities.selectors import (
     bottleneck_in_words,
     funnel_for_team,
     funnel_types,
+    last_activity_dates,
     stages_of,
 )
 from dashboards import access
@@ -40,6 +41,7 @@ from goals.selectors import (
     Progress,
     TargetSplitter,
     days_off_for,
+    goal_kind_label,
     goals_of_period,
     open_goals_of_person,
     progress_of,
@@ -49,40 +51,17 @@ from goals.selectors import (
 )
 from goals.services import goal_scope
 from goals.sources import daily_values
-from goals.status import LAGGING, is_behind_pace
+from motivation import alerts
+from motivation.alerts import Alert, Attention, attention_by_person
 from motivation.selectors import last_checkins, last_one_on_ones
+from motivation.services import settings_for as motivation_settings_for
 from salesmgmt import periods
-
-NO_ACTIVITY_WORKING_DAYS = 3
-# Stale deals call for attention when there are several, or when one has sat untouched for
-# this many times the organisation's staleness threshold.
-STALE_DEALS_SEVERAL = 3
-STALE_DEALS_OLD_FACTOR = 2
-ALERT_WINDOW_DAYS = 14  # the calendar days searched for the last working days
 
 
 @dataclass(frozen=True)
 class GoalLine:
     goal: Goal
     progress: Progress
-
-
-# What a goal's dates are, in words: "month goal", "year goal"... (None: custom dates).
-GOAL_KIND_LABELS = {
-    "day": gettext_lazy("day goal"),
-    "week": gettext_lazy("week goal"),
-    "month": gettext_lazy("month goal"),
-    "quarter": gettext_lazy("quarter goal"),
-    "half": gettext_lazy("half-year goal"),
-    "year": gettext_lazy("year goal"),
-    None: gettext_lazy("goal"),
-}
-
-
-def goal_kind_label(org: Organization, goal: Goal) -> str:
-    """The goal's period in words: "month goal" for a calendar month, "goal" for custom dates."""
-    kind = periods.kind_of(org, periods.Period(goal.start, goal.end + timedelta(days=1)))
-    return str(GOAL_KIND_LABELS[kind])
 
 
 @dataclass(frozen=True)
@@ -125,15 +104,6 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
-class Alert:
-    user: User
-    kind: str  # behind_pace, no_activity, stale_deals
-    detail: str
-    since: date | None
-    severity: float  # for ranking: higher needs attention first
-
-
-@dataclass(frozen=True)
 class TeamDashboard:
     team: Team
     period: periods.Period
@@ -161,23 +131,14 @@ def team_dashboard(
     period = periods.period_of(org, kind, day)
     today = periods.today(org)
     scope = team_and_descendant_ids(org, team)
-    # Each person's latest day with activity: one backward step of the (org, user, date) index.
-    latest = (
-        DailyActivityCount.objects.for_org(org)
-        .filter(user_id=OuterRef("user_id"), date__lte=today)
-        .order_by("-date")
-        .values("date")[:1]
-    )
     memberships = list(
-        salespeople_in(org, scope)
-        .select_related("user", "team")
-        .annotate(latest_activity=Subquery(latest))
-        .order_by("user__name", "user_id")
+        salespeople_in(org, scope).select_related("user", "team").order_by("user__name", "user_id")
     )
-    rows = {
-        m.user_id: MemberRow(membership=m, last_activity=m.latest_activity) for m in memberships
-    }
+    rows = {m.user_id: MemberRow(membership=m) for m in memberships}
     user_ids = list(rows)
+    # Each person's latest day with activity logged (the "no activity" alert's input too).
+    for user_id, when in last_activity_dates(org, user_ids, today=today).items():
+        rows[user_id].last_activity = when
 
     # Motivation signals: each person's latest check-in and 1:1 (one query each).
     for user_id, when in last_checkins(org.pk, user_ids).items():
@@ -223,7 +184,9 @@ def team_dashboard(
         goal.organization = org  # progress_of reads the calendar from it: no join needed
     prefetch_related_objects([goal.metric for goal in goals], "activity_types")
     # One read of holidays and days off covering every goal and the alerts' last two weeks.
-    window = periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1))
+    window = periods.Period(
+        today - timedelta(days=alerts.ACTIVITY_WINDOW_DAYS), today + timedelta(days=1)
+    )
     if goals:
         first = min(window.start, *(g.start for g in goals))
         last = max(window.end, *(g.end + timedelta(days=1) for g in goals))
@@ -329,13 +292,44 @@ def team_dashboard(
         type_names=type_names,
         totals=dict(totals),
         team_goals=team_goals,
-        alerts=_alerts(org, member_rows, today, days_off),
+        alerts=_team_alerts(org, member_rows, period, today, days_off),
         weekly_trend=trend,
         funnel=[(s.type, s.name, s.count, s.conversion) for s in team_stages],
         pipeline=[(r["stage__name"], r["n"], r["amount"] or Decimal(0)) for r in pipeline_rows],
         days_off=days_off,
         team_targets=team_targets,
         trend_note=trend_note,
+    )
+
+
+def _team_alerts(
+    org: Organization,
+    members: list[MemberRow],
+    period: periods.Period,
+    today: date,
+    days_off: set[date],
+) -> list[Alert]:
+    """Who needs attention: motivation's alerts of the team's people (the one module of the
+    rules), handed what the dashboard has already read for them. The goals read for the
+    period include every current one only when the period contains today."""
+    goals = None
+    if today in period:
+        goals = {row.user.pk: [(line.goal, line.progress) for line in row.goals] for row in members}
+    known = alerts.Known(
+        goals=goals,
+        stale={row.user.pk: (row.stale_deals, row.oldest_stale_touch) for row in members},
+        last_one_on_one={
+            row.user.pk: row.last_one_on_one for row in members if row.last_one_on_one
+        },
+        last_activity={row.user.pk: row.last_activity for row in members if row.last_activity},
+        days_off=days_off,
+    )
+    return alerts.alerts_for(
+        org,
+        [row.membership for row in members],
+        today=today,
+        one_on_one_days=motivation_settings_for(org).one_on_one_days,
+        known=known,
     )
 
 
@@ -377,92 +371,6 @@ def column_targets(
                 share, "share", _("share of %(goal)s") % {"goal": label}, goal
             )
     return chosen
-
-
-def _alerts(
-    org: Organization, members: list[MemberRow], today: date, days_off: set[date]
-) -> list[Alert]:
-    """Who needs attention, each reason in words, ranked by what a manager should act on first.
-
-    1. Behind pace on a current goal (open, its dates containing today): the goal can still
-       be saved, so it comes first, the furthest behind first. Each reason names the goal:
-       its metric and its period ("New visit (month goal) at 77% of pace"). Goals already
-       over are history, not a call to act.
-    2. No activity logged for the last few working days: the longest quiet first.
-    3. Stale deals, only when there are several (`STALE_DEALS_SEVERAL`) or one has sat
-       untouched for `STALE_DEALS_OLD_FACTOR` times the organisation's staleness threshold:
-       a single, recently stale deal is the deal list's business, not the manager's. The
-       most (then the oldest) first.
-
-    Each kind ranks above the next whatever the numbers (its severity lies in its own band).
-    """
-    alerts: list[Alert] = []
-    recent = periods.working_days(
-        org,
-        periods.Period(today - timedelta(days=ALERT_WINDOW_DAYS), today + timedelta(days=1)),
-        days_off,
-    )
-    quiet_since = (
-        recent[-NO_ACTIVITY_WORKING_DAYS] if len(recent) >= NO_ACTIVITY_WORKING_DAYS else None
-    )
-    now = timezone.now()
-    old_after = timedelta(days=org.stale_deal_days * STALE_DEALS_OLD_FACTOR)
-    for member in members:
-        behind = [
-            (line, line.progress.pace)
-            for line in member.goals
-            if line.goal.start <= today <= line.goal.end
-            and not line.goal.closed_at
-            and line.progress.status in LAGGING
-            and line.progress.pace is not None
-            and is_behind_pace(line.progress.pace)
-        ]
-        if behind:
-            behind.sort(key=lambda item: item[1] or 0.0)
-            words = "; ".join(
-                _("%(metric)s (%(goal)s) at %(pct)d%% of pace")
-                % {
-                    "metric": line.goal.metric.name,
-                    "goal": goal_kind_label(org, line.goal),
-                    "pct": round((pace or 0.0) * 100),
-                }
-                for line, pace in behind
-            )
-            if member.bottleneck_text:
-                words = f"{words}; {member.bottleneck_text}"
-            worst = behind[0][1] or 0.0
-            alerts.append(Alert(member.user, "behind_pace", words, None, 3 + (1 - worst) / 2))
-        if quiet_since and (member.last_activity is None or member.last_activity < quiet_since):
-            quiet_days = (today - member.last_activity).days if member.last_activity else 999
-            alerts.append(
-                Alert(
-                    member.user,
-                    "no_activity",
-                    _("no activity logged for %(n)d working days")
-                    % {"n": NO_ACTIVITY_WORKING_DAYS},
-                    member.last_activity,
-                    2 + min(quiet_days, 999) / 1000,
-                )
-            )
-        oldest = member.oldest_stale_touch
-        is_old = oldest is not None and now - oldest >= old_after
-        if member.stale_deals >= STALE_DEALS_SEVERAL or (member.stale_deals and is_old):
-            untouched = (now - oldest).days if oldest else 0
-            alerts.append(
-                Alert(
-                    member.user,
-                    "stale_deals",
-                    ngettext(
-                        "%(n)d stale deal, untouched for %(days)d days",
-                        "%(n)d stale deals, the oldest untouched for %(days)d days",
-                        member.stale_deals,
-                    )
-                    % {"n": member.stale_deals, "days": untouched},
-                    periods.local_date(org, oldest) if oldest else None,
-                    1 + min(member.stale_deals, 99) / 100 + min(untouched, 999) / 100000,
-                )
-            )
-    return sorted(alerts, key=lambda a: (-a.severity, a.user.display_name))
 
 
 # --- pages: the team dashboard's extras, a member over time, the overview, my day ---------
@@ -512,22 +420,6 @@ class ActivityCell:
 class MemberLine:
     row: MemberRow
     cells: list[ActivityCell]
-
-
-@dataclass(frozen=True)
-class Attention:
-    """One person in "who needs attention": their alerts, the most urgent first."""
-
-    user: User
-    alerts: list[Alert]
-
-
-def attention_by_person(alerts: list[Alert]) -> list[Attention]:
-    """The ranked alerts grouped per person, ranked by each person's most urgent alert."""
-    people: dict[int, Attention] = {}
-    for alert in alerts:
-        people.setdefault(alert.user.pk, Attention(alert.user, [])).alerts.append(alert)
-    return list(people.values())
 
 
 @dataclass(frozen=True)

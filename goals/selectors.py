@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from goals.models import Goal, GoalPeriodActual, GoalProgress
@@ -16,6 +17,23 @@ from goals.services import allocate, goal_scope
 from goals.sources import daily_values
 from goals.status import GoalStatus, status_of
 from salesmgmt import periods
+
+# What a goal's dates are, in words: "month goal", "year goal"... (None: custom dates).
+GOAL_KIND_LABELS = {
+    "day": gettext_lazy("day goal"),
+    "week": gettext_lazy("week goal"),
+    "month": gettext_lazy("month goal"),
+    "quarter": gettext_lazy("quarter goal"),
+    "half": gettext_lazy("half-year goal"),
+    "year": gettext_lazy("year goal"),
+    None: gettext_lazy("goal"),
+}
+
+
+def goal_kind_label(org: Organization, goal: Goal) -> str:
+    """The goal's period in words: "month goal" for a calendar month, "goal" for custom dates."""
+    kind = periods.kind_of(org, periods.Period(goal.start, goal.end + timedelta(days=1)))
+    return str(GOAL_KIND_LABELS[kind])
 
 
 @dataclass(frozen=True)

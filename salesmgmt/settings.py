@@ -315,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "goals.status.GoalStatus",
         "PostKindEnum": "messaging.models.Post.Kind",
         "NotificationKindEnum": "messaging.models.Notification.Kind",
+        # The alerts API and the team dashboard's alerts: one set of kinds, one module.
+        "AlertKindEnum": "motivation.alerts.KINDS",
     },
 }
 

@@ -10,19 +10,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from goals import status as goal_status
+from motivation import alerts
 
 register = template.Library()
 
-ALERT_LABELS = {
-    "behind_pace": _("Behind pace"),
-    "no_activity": _("No activity"),
-    "stale_deals": _("Stale deals"),
-}
-ALERT_BADGES = {
-    "behind_pace": "text-bg-danger",
-    "no_activity": "text-bg-warning",
-    "stale_deals": "text-bg-secondary",
-}
 PERIOD_LABELS = {"week": _("Week"), "month": _("Month"), "quarter": _("Quarter")}
 
 
@@ -38,12 +29,12 @@ def status_badge(status: str) -> str:
 
 @register.filter
 def alert_label(kind: str) -> str:
-    return str(ALERT_LABELS.get(kind, kind))
+    return str(alerts.KIND_LABELS.get(kind, kind))
 
 
 @register.filter
 def alert_badge(kind: str) -> str:
-    return ALERT_BADGES.get(kind, "text-bg-light")
+    return alerts.KIND_BADGES.get(kind, "text-bg-light")
 
 
 @register.filter

@@ -231,15 +231,23 @@ def test_who_needs_attention_names_the_goal_and_ranks_what_to_act_on_first(
         drain_all(org_id=org.pk)
 
     board = team_dashboard(org, team, kind="month", on=date(2026, 12, 4))
-    ranked = [(a.user.pk, a.kind) for a in board.alerts]
+    acted_on = {"behind_pace", "no_activity", "stale_deals"}
+    ranked = [(a.user.pk, a.kind) for a in board.alerts if a.kind in acted_on]
     assert ranked == [
         (member.user_id, "behind_pace"),  # a current goal behind pace
         (teammate.user_id, "no_activity"),  # nothing logged (their one stale deal is recent)
         (several.user_id, "stale_deals"),  # three stale deals
         (old.user_id, "stale_deals"),  # one deal untouched for 64 days
     ]
-    assert fresh.user_id not in {a.user.pk for a in board.alerts}  # one recently stale deal
+    stale = {a.user.pk for a in board.alerts if a.kind == "stale_deals"}
+    assert fresh.user_id not in stale  # one recently stale deal
     assert board.alerts[0].detail.startswith("New visit (month goal) at ")
     assert board.alerts[0].detail.endswith("% of pace")
-    assert board.alerts[3].detail == "1 stale deal, untouched for 64 days"
-    assert board.alerts[3].since == date(2026, 10, 1)
+    oldest = [a for a in board.alerts if a.kind == "stale_deals"][1]
+    assert oldest.detail == "1 stale deal, untouched for 64 days"
+    assert oldest.since == date(2026, 10, 1)
+    # motivation's kinds too (no 1:1, no kudos yet), each in its band: no 1:1 above stale
+    # deals, no recognition last
+    kinds = [a.kind for a in board.alerts]
+    assert kinds.index("no_one_on_one") < kinds.index("stale_deals")
+    assert set(kinds[-5:]) == {"no_recognition"}

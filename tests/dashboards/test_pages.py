@@ -301,7 +301,7 @@ def test_the_team_page_runs_the_same_queries_for_5_and_50_members(
     assert counts[0] == counts[1]
 
 
-def test_the_weekly_trend_and_last_activity_are_the_goal_breakdown_and_the_rollup(
+def test_the_weekly_trend_is_the_goal_breakdown_and_last_activity_the_latest_logged_day(
     org, member, teammate, busy_team
 ):
     from dashboards.selectors import team_dashboard

@@ -114,17 +114,72 @@ def test_behind_pace_on_a_goal_of_theirs(org, member):
         target=Decimal(100),
     )
     found = _kinds(org, member)["behind_pace"]
-    assert "0%" in found.detail
+    assert found.detail.endswith(" (month goal) at 0% of pace")  # the metric, its period
 
 
-def test_stale_deals_they_own(org, member):
+def test_behind_pace_reads_only_current_open_goals(org, member):
     _content(member)
-    deal = DealFactory(membership=member)
-    long_ago = timezone.now() - timedelta(days=60)
-    Deal.objects.filter(pk=deal.pk).update(
-        created_at=long_ago, last_stage_change_at=long_ago, last_activity_at=None
+    # February's goal, missed: history, not a reason to act now
+    GoalFactory(
+        organization=org,
+        scope="user",
+        user=member.user,
+        start=date(2026, 2, 1),
+        end=date(2026, 2, 28),
+        target=Decimal(100),
     )
-    assert _kinds(org, member)["stale_deals"].detail == "1 stale deal"
+    assert "behind_pace" not in _kinds(org, member)
+
+
+def test_alerts_rank_what_to_act_on_first_across_people(org, member, teammate):
+    _content(member)
+    _content(teammate)
+    GoalFactory(
+        organization=org,
+        scope="user",
+        user=teammate.user,
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 31),
+        target=Decimal(100),
+    )
+    _untouched(member, 60)
+    _checkin(member, date(2026, 2, 20), 2)
+    _checkin(member, date(2026, 2, 27), 2)
+    found = alerts.alerts_for(org, [member, teammate], today=TODAY, one_on_one_days=21)
+    assert [(a.user.pk, a.kind) for a in found] == [
+        (teammate.user_id, "behind_pace"),
+        (member.user_id, "low_motivation"),
+        (member.user_id, "stale_deals"),
+    ]
+    people = alerts.attention_by_person(found)
+    assert [p.user.pk for p in people] == [teammate.user_id, member.user_id]
+    assert [a.kind for a in people[1].alerts] == ["low_motivation", "stale_deals"]
+
+
+def _untouched(member, days, n=1):
+    when = timezone.now() - timedelta(days=days)
+    for _ in range(n):
+        deal = DealFactory(membership=member)
+        Deal.objects.filter(pk=deal.pk).update(
+            created_at=when, last_stage_change_at=when, last_activity_at=None
+        )
+
+
+def test_stale_deals_they_own_when_old(org, member):
+    _content(member)
+    _untouched(member, 60)  # over twice the organisation's 14 stale days
+    found = _kinds(org, member)["stale_deals"]
+    assert found.detail == "1 stale deal, untouched for 60 days"
+    assert found.since == (timezone.now() - timedelta(days=60)).astimezone(org.tzinfo).date()
+
+
+def test_a_single_recently_stale_deal_is_the_deal_lists_business(org, member):
+    _content(member)
+    _untouched(member, 20)  # stale (14 days), not old (28)
+    assert "stale_deals" not in _kinds(org, member)
+    _untouched(member, 20, n=2)  # several: three stale deals
+    found = _kinds(org, member)["stale_deals"]
+    assert found.detail == "3 stale deals, the oldest untouched for 20 days"
 
 
 def test_no_recognition_in_thirty_days(org, member):
