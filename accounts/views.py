@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from accounts.forms import (
 )
 from accounts.imports import submit_import
 from accounts.models import ImportJob, Invitation, Membership, Team
-from salesmgmt import ratelimit
+from salesmgmt import periods, ratelimit
 from salesmgmt.csv_files import (
     ImportRefused,
     ImportResult,
@@ -484,6 +484,29 @@ def import_page(
         sync_rows=settings.IMPORT_SYNC_MAX_ROWS,
     )
     return render(request, template, context, status=status)
+
+
+def export_page(
+    request: Any, *, what: str, make_response: Callable[[str], HttpResponseBase], back_to: str
+) -> HttpResponseBase:
+    """A page's CSV export: the streamed file, recorded in the audit trail; more rows than an
+    export may hold sends the person back to `back_to` (the list) with the reason."""
+    org = request.org
+    filename = f"{what}-{org.slug}-{periods.today(org).isoformat()}.csv"
+    try:
+        response = make_response(filename)
+    except DomainError as exc:  # more rows than an export may hold
+        messages.error(request, exc.message)
+        return redirect(back_to)
+    record_event(
+        action="export",
+        actor=request.membership.user_id,
+        organization=org,
+        target=request.path,
+        request=request,
+        query=request.GET.urlencode()[:500],
+    )
+    return response
 
 
 # --- the audit trail ----------------------------------------------------------------------

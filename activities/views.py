@@ -16,8 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
-from accounts.audit import record_event
-from accounts.views import import_page
+from accounts.views import export_page, import_page
 from activities import access, csv_export, selectors, services
 from activities.forms import (
     ActivityForm,
@@ -163,23 +162,14 @@ def activity_export(request: Any) -> HttpResponseBase:
     if filters.is_bound and not filters.is_valid():  # the list shows what is wrong
         return redirect(list_url)
     activities = selectors.matching_activities(filters)
-    filename = f"activities-{org.slug}-{periods.today(org).isoformat()}.csv"
-    try:
-        response = csv_export.activities_csv_response(
+    return export_page(
+        request,
+        what="activities",
+        make_response=lambda filename: csv_export.activities_csv_response(
             activities, tzinfo=org.tzinfo, filename=filename
-        )
-    except DomainError as exc:  # more rows than an export may hold
-        messages.error(request, exc.message)
-        return redirect(list_url)
-    record_event(
-        action="export",
-        actor=me.user_id,
-        organization=org,
-        target=request.path,
-        request=request,
-        query=request.GET.urlencode()[:500],
+        ),
+        back_to=list_url,
     )
-    return response
 
 
 @org_view

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
-from accounts.audit import record_event
 from accounts.models import Membership, Team
-from accounts.views import import_page
+from accounts.views import export_page, import_page
 from deals import access, csv_io, selectors, services
 from deals.forms import (
     ConcernForm,
@@ -239,21 +238,14 @@ def deal_export(request: Any) -> HttpResponseBase:
     if not filters.is_valid():  # the list shows what is wrong
         return redirect(list_url)
     deals = selectors.sorted_deals(filters.qs, request.GET.get("sort", ""))
-    filename = f"deals-{org.slug}-{periods.today(org).isoformat()}.csv"
-    try:
-        response = csv_io.deals_csv_response(deals, tzinfo=org.tzinfo, filename=filename)
-    except DomainError as exc:  # more rows than an export may hold
-        messages.error(request, exc.message)
-        return redirect(list_url)
-    record_event(
-        action="export",
-        actor=me.user_id,
-        organization=org,
-        target=request.path,
-        request=request,
-        query=request.GET.urlencode()[:500],
+    return export_page(
+        request,
+        what="deals",
+        make_response=lambda filename: csv_io.deals_csv_response(
+            deals, tzinfo=org.tzinfo, filename=filename
+        ),
+        back_to=list_url,
     )
-    return response
 
 
 @org_view
