@@ -147,6 +147,9 @@ def _log_an_activity(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/o/demo/activities/")
     assert_japanese(page)
     expect(page.get_by_role("heading", name=ja("Log an activity"))).to_be_visible()
+    # Today written the Japanese way ("2026年12月5日(土曜日)"), not "土曜日, 2026年12月5日".
+    today = page.get_by_test_id("today-date").inner_text()
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日\(.曜日\)", today), today
     count = page.get_by_test_id("count-new_visit")
     before = int(count.inner_text())
 

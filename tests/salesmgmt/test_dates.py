@@ -5,28 +5,41 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-TEMPLATE = Template(
-    "{% load dates %}{{ d|month_day }} / {{ d|month_day_year }} / {{ t|month_day_time }}"
-    " / {{ d|month_year }} / {{ n|month_day }}"
-)
+SATURDAY = date(2026, 12, 5)
+AFTERNOON = datetime(2026, 12, 5, 5, 30, tzinfo=UTC)  # 14:30 in Tokyo
+
+CASES = [
+    # filter, English, Japanese
+    ("month_day", "Dec 5", "12月5日"),
+    ("month_day_year", "Dec 5, 2026", "2026年12月5日"),
+    ("month_year", "Dec 2026", "2026年12月"),
+    ("weekday_month_day", "Sat, Dec 5", "12月5日(土)"),
+    ("weekday_month_day_year", "Sat, Dec 5, 2026", "2026年12月5日(土)"),
+    ("day_name_month_day", "Saturday, Dec 5", "12月5日(土曜日)"),
+    ("day_name_date", "Saturday, Dec. 5, 2026", "2026年12月5日(土曜日)"),
+]
 
 
-def _render(language: str) -> str:
+def _render(source: str, language: str, value: object) -> str:
     # A datetime shows in the current time zone, as with Django's `date` filter.
     with translation.override(language), timezone.override(ZoneInfo("Asia/Tokyo")):
-        return TEMPLATE.render(
-            Context(
-                {"d": date(2026, 12, 6), "t": datetime(2026, 12, 6, 14, 30, tzinfo=UTC), "n": None}
-            )
-        )
+        return Template("{% load dates %}" + source).render(Context({"d": value}))
 
 
-def test_english_dates_read_month_then_day():
-    assert _render("en") == "Dec 6 / Dec 6, 2026 / Dec 6, 23:30 / Dec 2026 / "
+@pytest.mark.parametrize(("name", "english", "japanese"), CASES)
+def test_each_short_date_reads_the_way_of_its_language(name, english, japanese):
+    assert _render(f"{{{{ d|{name} }}}}", "en", SATURDAY) == english
+    assert _render(f"{{{{ d|{name} }}}}", "ja", SATURDAY) == japanese
 
 
-def test_japanese_dates_read_year_month_day_with_their_units():
-    assert _render("ja") == "12月6日 / 2026年12月6日 / 12月6日 23:30 / 2026年12月 / "
+def test_a_time_of_day_is_shown_in_the_current_time_zone():
+    assert _render("{{ d|month_day_time }}", "en", AFTERNOON) == "Dec 5, 14:30"
+    assert _render("{{ d|month_day_time }}", "ja", AFTERNOON) == "12月5日 14:30"
+
+
+def test_no_date_gives_nothing():
+    assert _render("{{ d|month_day }}|{{ d|day_name_date }}", "ja", None) == "|"
