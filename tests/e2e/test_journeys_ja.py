@@ -253,6 +253,9 @@ def _read_the_team_dashboard(page: Any, base: str) -> None:
     members = rows.count()
     assert members >= 5
     expect(page.get_by_test_id("totals-row")).to_be_visible()
+    # The weekly chart's weeks (read through its table alternative) are Japanese dates too.
+    first_week = page.locator("#trend-chart + .chart-table tbody th").first
+    expect(first_week).to_have_text(re.compile(r"\d{1,2}月\d{1,2}日"))
 
     week = page.get_by_test_id("period-week")
     expect(week).to_have_text(ja("Week"))
