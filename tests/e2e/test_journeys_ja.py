@@ -101,7 +101,9 @@ def assert_japanese(page: Any) -> None:
 
 
 def sign_in_in_japanese(page: Any, base: str, email: str) -> None:
-    """The person's saved language is Japanese; the sign-in page speaks it too."""
+    """The person's saved language is Japanese; the sign-in page speaks the browser's
+    (Japanese too). Once signed in, the browser asks for English and the pages stay in
+    Japanese: the saved language decides."""
     from accounts.models import User
 
     assert User.objects.filter(email=email).update(locale="ja") == 1
@@ -111,6 +113,9 @@ def sign_in_in_japanese(page: Any, base: str, email: str) -> None:
     field(page, "Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name=ja("Sign in"), exact=True).click()
     page.wait_for_url(f"{base}/o/demo/")
+    assert_japanese(page)
+    page.context.set_extra_http_headers({"Accept-Language": "en"})
+    page.reload()
     assert_japanese(page)
 
 
