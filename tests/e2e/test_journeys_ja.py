@@ -28,6 +28,7 @@ from tests.e2e.test_login_and_members import (  # the shared harness
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    LANDED,
     RECORD_CSP_VIOLATIONS,
     TIMEOUT_MS,
     BrowserLog,
@@ -112,7 +113,7 @@ def sign_in_in_japanese(page: Any, base: str, email: str) -> None:
     field(page, "Username or e-mail").fill(email)
     field(page, "Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name=ja("Sign in"), exact=True).click()
-    page.wait_for_url(f"{base}/o/demo/")
+    page.wait_for_url(LANDED)  # where the person's role lands
     assert_japanese(page)
     page.context.set_extra_http_headers({"Accept-Language": "en"})
     page.reload()
@@ -248,7 +249,9 @@ def test_a_japanese_salesperson_logs_an_activity_and_moves_a_deal(demo, live_ser
 def _read_the_team_dashboard(page: Any, base: str) -> None:
     from playwright.sync_api import expect
 
-    nav_link(page, "Team dashboard").click()
+    # In the managers' "Your teams" menu.
+    page.get_by_role("navigation").get_by_role("button", name=ja("Your teams")).click()
+    page.get_by_role("link", name=ja("Team dashboard"), exact=True).click()
     page.wait_for_url(f"{base}/o/demo/dashboards/team/*/")
     assert_japanese(page)
     board = page.get_by_test_id("team-dashboard")
