@@ -377,7 +377,8 @@ def test_the_list_page_query_count_does_not_grow_with_the_activities(
     )
     ActivityFactory.create_batch(n, membership=teammate, type=types["new_visit"])
 
-    with django_assert_max_num_queries(12):
+    # 13: the manager's "Your teams" menu reads their teams once (constant, whatever n).
+    with django_assert_max_num_queries(13):
         response = client.get(url("activity_list", org))
 
     assert response.status_code == 200
