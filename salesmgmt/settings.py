@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     # After dashboards: its panels on "my day" (targets) come before messaging's (posts).
     "messaging",
     "motivation",
+    "evaluations",
 ]
 
 MIDDLEWARE = [

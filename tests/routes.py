@@ -368,6 +368,15 @@ def _kudos_of_member(cast: Cast) -> int:
     return services.give_kudos(actor=cast.member, to=cast.teammate, message="Thanks!").pk
 
 
+def _criterion(cast: Cast) -> int:
+    """acme's default "results" criterion (everyone reads it; admins change it)."""
+    from evaluations.models import EvaluationCriterion
+    from evaluations.services import ensure_default_criteria
+
+    ensure_default_criteria(org=cast.org)
+    return EvaluationCriterion.objects.for_org(cast.org).get(key="results").pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -404,6 +413,8 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "one_on_one_id": _one_on_one_of_member,
     "item_id": _action_item_of_member,
     "kudos_id": _kudos_of_member,
+    # evaluations: acme's "results" criterion
+    "criterion_id": _criterion,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

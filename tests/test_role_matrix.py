@@ -199,6 +199,11 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     # `user_id` is member: recognition for everyone (check-ins and 1:1s for their managers)
     ("motivation:person", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
     ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
+    # evaluations pages: `criterion_id` is acme's "results" criterion (admins change it)
+    ("evaluations:criteria", "GET"):            (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:criteria", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:criterion_edit", "GET"):      (L,   N,   403,  403,  403,  OK,   N),
+    ("evaluations:criterion_edit", "POST"):     (L,   N,   403,  403,  403,  FOUND, N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -315,6 +320,11 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:alerts", "GET"):                      (401, N,   403,  OK,   OK,   OK,   N),
     ("api:leaderboard", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:recognition", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    # evaluations API: `criterion_id` is acme's "results" criterion (admins change it)
+    ("api:evaluation-criterion-list", "GET"):   (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-criterion-list", "POST"):  (401, N,   403,  403,  403,  CREATED, N),
+    ("api:evaluation-criterion-detail", "GET"): (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-criterion-detail", "PATCH"): (401, N, 403,  403,  403,  OK,   N),
 }
 # fmt: on
 
@@ -748,6 +758,16 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:kudos-list", "POST"): Call(
         lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
     ),
+    ("evaluations:criteria", "POST"): Call(
+        lambda c: {"key": "grit", "name": "Grit", "applies_to": "member", "weight": "2"}
+    ),
+    ("evaluations:criterion_edit", "POST"): Call(
+        lambda c: {"key": "results", "name": "Results", "applies_to": "member", "weight": "3"}
+    ),
+    ("api:evaluation-criterion-list", "POST"): Call(
+        lambda c: {"key": "grit", "name": "Grit", "applies_to": "member", "weight": 2}
+    ),
+    ("api:evaluation-criterion-detail", "PATCH"): Call(lambda c: {"weight": 3}),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records
