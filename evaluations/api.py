@@ -13,13 +13,14 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from evaluations import access, services
-from evaluations.filters import CriterionFilter
-from evaluations.models import EvaluationCriterion
-from salesmgmt.api import OrgScopedAPIMixin
+from evaluations.filters import CriterionFilter, CycleFilter, EvaluationFilter
+from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
+from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
 
 # --- criteria -------------------------------------------------------------------------------
 
@@ -71,3 +72,170 @@ class CriterionViewSet(
         data.is_valid(raise_exception=True)
         services.update_criterion(actor=self.membership, criterion=criterion, **data.validated_data)
         return Response(CriterionSerializer(criterion).data)
+
+
+# --- cycles ---------------------------------------------------------------------------------
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    start = SupportedDateField()
+    end = SupportedDateField()
+
+    class Meta:
+        model = EvaluationCycle
+        fields = ["id", "name", "start", "end", "status"]
+        read_only_fields = ["status"]
+
+
+class AdvanceSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=EvaluationCycle.Status.choices)
+
+
+@extend_schema_view(
+    create=extend_schema(request=CycleSerializer, responses={201: CycleSerializer}),
+)
+class CycleViewSet(
+    OrgScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Evaluation cycles: admins create them and move them one stage at a time."""
+
+    serializer_class = CycleSerializer
+    lookup_url_kwarg = "cycle_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CycleFilter
+
+    def get_queryset(self) -> QuerySet[EvaluationCycle]:
+        if self.is_schema_generation:
+            return EvaluationCycle.objects.none()
+        return access.cycles_visible_to(self.membership)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CycleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = services.create_cycle(actor=self.membership, **data.validated_data)
+        return Response(CycleSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AdvanceSerializer, responses=CycleSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One stage forward; entering self review creates everyone's evaluations."""
+        cycle = self.get_object()
+        data = AdvanceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        moved = services.advance_cycle(
+            actor=self.membership, cycle=cycle, to=data.validated_data["to"]
+        )
+        return Response(CycleSerializer(moved).data)
+
+
+# --- evaluations ----------------------------------------------------------------------------
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    subject = serializers.IntegerField(source="subject_id", read_only=True)
+    evaluator = serializers.IntegerField(source="evaluator_id", read_only=True)
+    cycle = serializers.IntegerField(source="cycle_id", read_only=True)
+    ratings = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    comments = serializers.DictField(child=serializers.CharField(), read_only=True)
+    summary = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "cycle",
+            "subject",
+            "evaluator",
+            "kind",
+            "ratings",
+            "comments",
+            "summary",
+            "status",
+            "final_rating",
+            "response",
+            "submitted_at",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+class EvaluationWriteSerializer(serializers.Serializer):
+    ratings = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True, min_value=1, max_value=5),
+        required=False,
+    )
+    comments = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=services.COMMENT_MAX),
+        required=False,
+    )
+    summary = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=services.COMMENT_MAX),
+        required=False,
+    )
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    response = serializers.CharField(allow_blank=True, required=False, max_length=5_000)
+
+
+class EvaluationFilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request: Any, queryset: QuerySet[Any], view: Any) -> Any:
+        return EvaluationFilter(request.query_params, queryset=queryset, actor=view.membership)
+
+
+@extend_schema_view(
+    partial_update=extend_schema(request=EvaluationWriteSerializer, responses=EvaluationSerializer),
+)
+class EvaluationViewSet(
+    OrgScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Self and manager evaluations; who sees which: `evaluations.access`."""
+
+    serializer_class = EvaluationSerializer
+    lookup_url_kwarg = "evaluation_id"
+    lookup_value_regex = "[0-9]+"
+    filter_backends = [EvaluationFilterBackend]
+    filterset_class = EvaluationFilter
+
+    def get_queryset(self) -> QuerySet[Evaluation]:
+        if self.is_schema_generation:
+            return Evaluation.objects.none()
+        return access.evaluations_visible_to(self.membership).order_by("cycle_id", "id")
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The writer fills in ratings ({criterion key: 1-5}), comments and the summary."""
+        evaluation = self.get_object()
+        data = EvaluationWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = services.update_evaluation(
+            actor=self.membership, evaluation=evaluation, **data.validated_data
+        )
+        return Response(EvaluationSerializer(changed).data)
+
+    @extend_schema(request=None, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every criterion rated; extreme or far-apart manager ratings carry a comment."""
+        done = services.submit_evaluation(actor=self.membership, evaluation=self.get_object())
+        return Response(EvaluationSerializer(done).data)
+
+    @extend_schema(request=AcknowledgeSerializer, responses=EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The subject acknowledges their released evaluation (optionally responding)."""
+        evaluation = self.get_object()
+        data = AcknowledgeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.acknowledge_evaluation(
+            actor=self.membership,
+            evaluation=evaluation,
+            response=data.validated_data.get("response", ""),
+        )
+        return Response(EvaluationSerializer(done).data)

@@ -7,4 +7,7 @@ from evaluations import api
 router = SimpleRouter()
 router.register("evaluation-criteria", api.CriterionViewSet, basename="evaluation-criterion")
 
+router.register("evaluation-cycles", api.CycleViewSet, basename="evaluation-cycle")
+router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
+
 org_urlpatterns = [*router.urls]

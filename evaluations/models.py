@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -74,3 +75,115 @@ class EvaluationCriterion(OrgScopedModel):
         if self.applies_to == self.AppliesTo.ALL:
             return True
         return (self.applies_to == self.AppliesTo.MANAGER) == leads_team
+
+
+class EvaluationCycle(OrgScopedModel):
+    """A period people are evaluated for (e.g. a half-year), moved one stage at a time."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SELF_REVIEW = "self_review", _("Self review")
+        MANAGER_REVIEW = "manager_review", _("Manager review")
+        CALIBRATION = "calibration", _("Calibration")
+        RELEASED = "released", _("Released")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=NAME_MAX)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lte=models.F("end")), name="cycle_starts_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def next_status(self) -> str | None:
+        """The one stage the cycle may move to next (None once closed)."""
+        order = list(self.Status.values)
+        at = order.index(self.status)
+        return order[at + 1] if at + 1 < len(order) else None
+
+
+class Evaluation(OrgScopedModel):
+    """One person's self evaluation or their manager's evaluation of them, in one cycle.
+
+    `evaluator` is the person responsible for evaluating the subject (on both kinds): the
+    subject writes the self evaluation, the evaluator the manager evaluation.
+    """
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("Self evaluation")
+        MANAGER = "manager", _("Manager evaluation")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RELEASED = "released", _("Released")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+    cycle = models.ForeignKey(EvaluationCycle, on_delete=models.CASCADE, related_name="evaluations")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The subject's team when the cycle opened, and whether they led one then (which
+    # criteria apply): a move or a promotion mid-cycle shows, and changes no criteria.
+    subject_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leads_team = models.BooleanField(default=False)
+    ratings = models.JSONField(_("ratings"), default=dict, blank=True)
+    comments = models.JSONField(_("comments"), default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    final_rating = models.PositiveSmallIntegerField(_("final rating"), null=True, blank=True)
+    response = models.TextField(_("response"), max_length=DESCRIPTION_MAX * 5, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[Any] = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle_id", "subject_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                "cycle", "subject", "kind", name="evaluation_once_per_cycle_subject_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(final_rating__isnull=True)
+                | models.Q(final_rating__gte=1, final_rating__lte=5),
+                name="evaluation_final_rating_1_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "evaluator"]),
+            models.Index(fields=["organization", "subject"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} evaluation of {self.subject_id} in {self.cycle_id}"
+
+    @property
+    def writer_id(self) -> int:
+        """Who writes it: the subject (self evaluation) or the evaluator."""
+        return int(self.subject_id if self.kind == self.Kind.SELF else self.evaluator_id)

@@ -13,6 +13,15 @@ org_urlpatterns = [
         views.criterion_edit,
         name="criterion_edit",
     ),
+    path("evaluations/cycles/", views.cycles, name="cycles"),
+    path("evaluations/cycles/<int:cycle_id>/advance/", views.cycle_advance, name="cycle_advance"),
+    path("evaluations/", views.evaluation_list, name="evaluation_list"),
+    path("evaluations/<int:evaluation_id>/", views.evaluation_detail, name="evaluation_detail"),
+    path(
+        "evaluations/<int:evaluation_id>/acknowledge/",
+        views.evaluation_acknowledge,
+        name="evaluation_acknowledge",
+    ),
 ]
 
 urlpatterns = [

@@ -11,11 +11,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluations import access, services
-from evaluations.filters import CriterionFilter
-from evaluations.forms import CriterionForm
+from evaluations.filters import CriterionFilter, EvaluationFilter
+from evaluations.forms import AcknowledgeForm, CriterionForm, CycleForm, EvaluationForm
+from evaluations.models import Evaluation
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.tenancy import org_view
 
@@ -78,3 +79,147 @@ def criterion_edit(request: Any, criterion_id: int) -> HttpResponse:
     status = 422 if form.errors else 200
     context = {"form": form, "criterion": criterion}
     return render(request, "evaluations/criterion_edit.html", context, status=status)
+
+
+# --- cycles -------------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def cycles(request: Any) -> HttpResponse:
+    """The cycles the reader may see; admins open new ones and move them along."""
+    me = request.membership
+    manages = access.can_manage_cycles(me)
+    if request.method == "POST" and not manages:
+        raise PermissionDenied
+    form = CycleForm(request.POST or None) if manages else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.create_cycle(actor=me, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Cycle created."))
+            return redirect("evaluations:cycles", request.org.slug)
+    page = _page(request, access.cycles_visible_to(me))
+    context = {"form": form, "page": page, "manages": manages}
+    status = 422 if form is not None and form.errors else 200
+    return render(request, "evaluations/cycles.html", context, status=status)
+
+
+@org_view
+@require_POST
+def cycle_advance(request: Any, cycle_id: int) -> HttpResponse:
+    """Move a cycle one stage forward (admins)."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    try:
+        moved = services.advance_cycle(actor=me, cycle=cycle, to=request.POST.get("to", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(cycle)s is now at: %(stage)s.")
+            % {"cycle": moved.name, "stage": moved.get_status_display()},
+        )
+    return redirect("evaluations:cycles", request.org.slug)
+
+
+# --- evaluations --------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET"])
+def evaluation_list(request: Any) -> HttpResponse:
+    """The evaluations the reader may see (their own, those they write, their people's)."""
+    me = request.membership
+    base = access.evaluations_visible_to(me).select_related("cycle", "subject", "evaluator")
+    filtered = EvaluationFilter(
+        request.GET, queryset=base.order_by("-cycle__start", "subject__name", "kind"), actor=me
+    )
+    listed = filtered.qs if filtered.is_valid() else base.none()
+    page = _page(request, listed)
+    return render(request, "evaluations/evaluation_list.html", {"filter": filtered, "page": page})
+
+
+def _visible_evaluation(request: Any, evaluation_id: int) -> Evaluation:
+    found = access.evaluations_visible_to(request.membership).select_related(
+        "cycle", "subject", "evaluator", "subject_team"
+    )
+    return get_object_or_404(found, pk=evaluation_id)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
+    """One evaluation: its ratings with their basis beside the self rating; the writer
+    fills it in (and submits it) while the cycle's stage allows."""
+    me = request.membership
+    evaluation = _visible_evaluation(request, evaluation_id)
+    criteria = services.criteria_for(evaluation)
+    writable = access.can_write_evaluation(me, evaluation)
+    if request.method == "POST" and not writable:
+        raise PermissionDenied
+    initial: dict[str, Any] = {**evaluation.summary}
+    for c in criteria:
+        initial[f"rating_{c.key}"] = evaluation.ratings.get(c.key)
+        initial[f"comment_{c.key}"] = evaluation.comments.get(c.key, "")
+    form = EvaluationForm(request.POST or None, criteria=criteria, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_evaluation(actor=me, evaluation=evaluation, **form.values())
+            if "submit" in request.POST:
+                services.submit_evaluation(actor=me, evaluation=evaluation)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            done = _("Evaluation submitted.") if "submit" in request.POST else _("Saved.")
+            messages.success(request, done)
+            return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+    own = services.self_evaluation_of(evaluation)
+    shown_own = own if own is not None and access.can_view_evaluation(me, own) else None
+    rows = [
+        {
+            "criterion": c,
+            "rating": evaluation.ratings.get(c.key),
+            "comment": evaluation.comments.get(c.key, ""),
+            "self_rating": shown_own.ratings.get(c.key) if shown_own else None,
+        }
+        for c in criteria
+    ]
+    context = {
+        "evaluation": evaluation,
+        "rows": rows,
+        "form": form,
+        "writable": writable,
+        "own": shown_own,
+        "acknowledge_form": AcknowledgeForm()
+        if access.can_acknowledge_evaluation(me, evaluation)
+        and evaluation.status == Evaluation.Status.RELEASED
+        else None,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "evaluations/evaluation_detail.html", context, status=status)
+
+
+@org_view
+@require_POST
+def evaluation_acknowledge(request: Any, evaluation_id: int) -> HttpResponse:
+    """The subject acknowledges their released evaluation, optionally with a response."""
+    evaluation = _visible_evaluation(request, evaluation_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The response is too long."))
+    else:
+        try:
+            services.acknowledge_evaluation(
+                actor=request.membership,
+                evaluation=evaluation,
+                response=form.cleaned_data["response"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)

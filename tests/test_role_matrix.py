@@ -204,6 +204,15 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:criteria", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
     ("evaluations:criterion_edit", "GET"):      (L,   N,   403,  403,  403,  OK,   N),
     ("evaluations:criterion_edit", "POST"):     (L,   N,   403,  403,  403,  FOUND, N),
+    # `cycle_id`: a cycle at manager review; `evaluation_id`: manager's draft evaluation of
+    # member in it (a draft: only its writer sees it; nobody else even learns it exists)
+    ("evaluations:cycles", "GET"):              (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:cycles", "POST"):             (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:cycle_advance", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:evaluation_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:evaluation_detail", "GET"):   (L,   N,   N,    OK,   N,    N,    N),
+    ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),
+    ("evaluations:evaluation_acknowledge", "POST"): (L, N, N,    403,  N,    N,    N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -325,6 +334,15 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:evaluation-criterion-list", "POST"):  (401, N,   403,  403,  403,  CREATED, N),
     ("api:evaluation-criterion-detail", "GET"): (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:evaluation-criterion-detail", "PATCH"): (401, N, 403,  403,  403,  OK,   N),
+    ("api:evaluation-cycle-list", "GET"):       (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-cycle-list", "POST"):      (401, N,   403,  403,  403,  CREATED, N),
+    ("api:evaluation-cycle-detail", "GET"):     (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-cycle-advance", "POST"):   (401, N,   403,  403,  403,  OK,   N),
+    ("api:evaluation-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-detail", "GET"):           (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-detail", "PATCH"):         (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-submit", "POST"):          (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-acknowledge", "POST"):     (401, N,   N,    403,  N,    N,    N),
 }
 # fmt: on
 
@@ -768,6 +786,22 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"key": "grit", "name": "Grit", "applies_to": "member", "weight": 2}
     ),
     ("api:evaluation-criterion-detail", "PATCH"): Call(lambda c: {"weight": 3}),
+    ("evaluations:cycles", "POST"): Call(
+        lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
+    ),
+    ("evaluations:cycle_advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("evaluations:evaluation_detail", "POST"): Call(
+        lambda c: {"rating_results": "4", "rating_actions": "3", "comment_results": "On target"}
+    ),
+    ("evaluations:evaluation_acknowledge", "POST"): Call(lambda c: {"response": "Thanks"}),
+    ("api:evaluation-cycle-list", "POST"): Call(
+        lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
+    ),
+    ("api:evaluation-cycle-advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("api:evaluation-detail", "PATCH"): Call(
+        lambda c: {"ratings": {"results": 4}, "comments": {"results": "On target"}}
+    ),
+    ("api:evaluation-acknowledge", "POST"): Call(lambda c: {"response": "Thanks"}),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records
