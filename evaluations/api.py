@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evaluations import access, services
+from evaluations import access, evidence, services
 from evaluations.filters import CriterionFilter, CycleFilter, EvaluationFilter
 from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
@@ -163,6 +164,22 @@ class EvaluationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EvaluationDetailSerializer(EvaluationSerializer):
+    evidence = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Read-only, for the cycle's dates: goals, activities by type, deals won, "
+            "accompaniments, kudos received, 1:1s held."
+        )
+    )
+
+    class Meta(EvaluationSerializer.Meta):
+        fields = [*EvaluationSerializer.Meta.fields, "evidence"]
+        read_only_fields = fields
+
+    def get_evidence(self, obj: Evaluation) -> dict[str, Any]:
+        return evidence.evidence_for(obj)
+
+
 class EvaluationWriteSerializer(serializers.Serializer):
     ratings = serializers.DictField(
         child=serializers.IntegerField(allow_null=True, min_value=1, max_value=5),
@@ -188,7 +205,10 @@ class EvaluationFilterBackend(DjangoFilterBackend):
 
 
 @extend_schema_view(
-    partial_update=extend_schema(request=EvaluationWriteSerializer, responses=EvaluationSerializer),
+    retrieve=extend_schema(responses=EvaluationDetailSerializer),
+    partial_update=extend_schema(
+        request=EvaluationWriteSerializer, responses=EvaluationDetailSerializer
+    ),
 )
 class EvaluationViewSet(
     OrgScopedAPIMixin,
@@ -209,6 +229,9 @@ class EvaluationViewSet(
             return Evaluation.objects.none()
         return access.evaluations_visible_to(self.membership).order_by("cycle_id", "id")
 
+    def get_serializer_class(self) -> Any:
+        return EvaluationSerializer if self.action == "list" else EvaluationDetailSerializer
+
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The writer fills in ratings ({criterion key: 1-5}), comments and the summary."""
         evaluation = self.get_object()
@@ -217,16 +240,16 @@ class EvaluationViewSet(
         changed = services.update_evaluation(
             actor=self.membership, evaluation=evaluation, **data.validated_data
         )
-        return Response(EvaluationSerializer(changed).data)
+        return Response(EvaluationDetailSerializer(changed).data)
 
-    @extend_schema(request=None, responses=EvaluationSerializer)
+    @extend_schema(request=None, responses=EvaluationDetailSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Every criterion rated; extreme or far-apart manager ratings carry a comment."""
         done = services.submit_evaluation(actor=self.membership, evaluation=self.get_object())
-        return Response(EvaluationSerializer(done).data)
+        return Response(EvaluationDetailSerializer(done).data)
 
-    @extend_schema(request=AcknowledgeSerializer, responses=EvaluationSerializer)
+    @extend_schema(request=AcknowledgeSerializer, responses=EvaluationDetailSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The subject acknowledges their released evaluation (optionally responding)."""
@@ -238,4 +261,4 @@ class EvaluationViewSet(
             evaluation=evaluation,
             response=data.validated_data.get("response", ""),
         )
-        return Response(EvaluationSerializer(done).data)
+        return Response(EvaluationDetailSerializer(done).data)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from evaluations import access, services
+from evaluations import access, evidence, services
 from evaluations.filters import CriterionFilter, EvaluationFilter
 from evaluations.forms import AcknowledgeForm, CriterionForm, CycleForm, EvaluationForm
 from evaluations.models import Evaluation
@@ -179,9 +179,11 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
             return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
     own = services.self_evaluation_of(evaluation)
     shown_own = own if own is not None and access.can_view_evaluation(me, own) else None
+    numbers = evidence.evidence_for(evaluation)
     rows = [
         {
             "criterion": c,
+            "evidence": evidence.in_words(c.evidence, numbers),
             "rating": evaluation.ratings.get(c.key),
             "comment": evaluation.comments.get(c.key, ""),
             "self_rating": shown_own.ratings.get(c.key) if shown_own else None,
@@ -191,6 +193,7 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
     context = {
         "evaluation": evaluation,
         "rows": rows,
+        "evidence": numbers,
         "form": form,
         "writable": writable,
         "own": shown_own,
