@@ -126,3 +126,8 @@ def can_acknowledge_evaluation(actor: Membership, evaluation: Evaluation) -> boo
 def leads_a_team(membership: Membership) -> bool:
     """Is the person evaluated as a manager (on the managers' criteria)?"""
     return bool(rules.is_manager_or_admin(membership))
+
+
+def can_view_calibration(actor: Membership) -> bool:
+    """Admins calibrate the organisation; managers see it over their teams."""
+    return bool(rules.is_manager_or_admin(actor))

@@ -18,7 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from evaluations import access, evidence, services
+from accounts import rules
+from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, CycleFilter, EvaluationFilter
 from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
@@ -92,6 +93,28 @@ class AdvanceSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=EvaluationCycle.Status.choices)
 
 
+class EvaluatorRowSerializer(serializers.Serializer):
+    evaluator = serializers.IntegerField()
+    count = serializers.IntegerField()
+    mean = serializers.FloatField()
+    distribution = serializers.DictField(child=serializers.IntegerField())
+
+
+class MismatchSerializer(serializers.Serializer):
+    evaluation = serializers.IntegerField()
+    subject = serializers.IntegerField()
+    criterion = serializers.CharField()
+    rating = serializers.IntegerField()
+    evidence = serializers.DictField(child=serializers.FloatField())
+
+
+class CalibrationSerializer(serializers.Serializer):
+    evaluators = EvaluatorRowSerializer(many=True)
+    org_mean = serializers.FloatField(allow_null=True)
+    outliers = serializers.ListField(child=serializers.IntegerField())
+    mismatches = MismatchSerializer(many=True)
+
+
 @extend_schema_view(
     create=extend_schema(request=CycleSerializer, responses={201: CycleSerializer}),
 )
@@ -131,6 +154,15 @@ class CycleViewSet(
             actor=self.membership, cycle=cycle, to=data.validated_data["to"]
         )
         return Response(CycleSerializer(moved).data)
+
+    @extend_schema(request=None, responses=CalibrationSerializer)
+    @action(detail=True, methods=["get"])
+    def calibration(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Ratings per evaluator against the organisation's mean, outliers, and ratings that
+        contradict goal attainment (admins: everyone; managers: their teams)."""
+        cycle = self.get_object()
+        rules.require(access.can_view_calibration(self.membership))
+        return Response(calibration.calibration(self.membership, cycle))
 
 
 # --- evaluations ----------------------------------------------------------------------------

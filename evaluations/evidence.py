@@ -36,8 +36,10 @@ def evidence_for(evaluation: Evaluation) -> dict[str, Any]:
     )
     activity_targets: dict[str, Decimal] = defaultdict(Decimal)
     goal_rows = []
+    days_off = goal_selectors.days_off_for(org, goals)
     for goal in goals:
-        progress = goal_selectors.progress_of(goal, today=today)
+        goal.organization = org
+        progress = goal_selectors.progress_of(goal, today=today, days_off=days_off)
         goal_rows.append(
             {
                 "goal": goal.pk,

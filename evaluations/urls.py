@@ -15,6 +15,11 @@ org_urlpatterns = [
     ),
     path("evaluations/cycles/", views.cycles, name="cycles"),
     path("evaluations/cycles/<int:cycle_id>/advance/", views.cycle_advance, name="cycle_advance"),
+    path(
+        "evaluations/cycles/<int:cycle_id>/calibration/",
+        views.cycle_calibration,
+        name="cycle_calibration",
+    ),
     path("evaluations/", views.evaluation_list, name="evaluation_list"),
     path("evaluations/<int:evaluation_id>/", views.evaluation_detail, name="evaluation_detail"),
     path(

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from evaluations import access, evidence, services
+from accounts.models import User
+from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, EvaluationFilter
 from evaluations.forms import AcknowledgeForm, CriterionForm, CycleForm, EvaluationForm
 from evaluations.models import Evaluation
@@ -102,7 +103,12 @@ def cycles(request: Any) -> HttpResponse:
             messages.success(request, _("Cycle created."))
             return redirect("evaluations:cycles", request.org.slug)
     page = _page(request, access.cycles_visible_to(me))
-    context = {"form": form, "page": page, "manages": manages}
+    context = {
+        "form": form,
+        "page": page,
+        "manages": manages,
+        "calibrates": access.can_view_calibration(me),
+    }
     status = 422 if form is not None and form.errors else 200
     return render(request, "evaluations/cycles.html", context, status=status)
 
@@ -124,6 +130,30 @@ def cycle_advance(request: Any, cycle_id: int) -> HttpResponse:
             % {"cycle": moved.name, "stage": moved.get_status_display()},
         )
     return redirect("evaluations:cycles", request.org.slug)
+
+
+@org_view
+@require_http_methods(["GET"])
+def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
+    """How each evaluator rates against the organisation, and ratings against their evidence."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    if not access.can_view_calibration(me):
+        raise PermissionDenied
+    report = calibration.calibration(me, cycle)
+    ids = {r["evaluator"] for r in report["evaluators"]} | {
+        m["subject"] for m in report["mismatches"]
+    }
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    for row in report["evaluators"]:
+        row["name"] = names.get(row["evaluator"], "")
+        row["outlier"] = row["evaluator"] in report["outliers"]
+        row["bars"] = [(n, row["distribution"][str(n)]) for n in range(1, 6)]
+    for row in report["mismatches"]:
+        row["name"] = names.get(row["subject"], "")
+        row["attainment"] = round(row["evidence"]["goal_attainment"] * 100)
+    context = {"cycle": cycle, "report": report}
+    return render(request, "evaluations/calibration.html", context)
 
 
 # --- evaluations --------------------------------------------------------------------------

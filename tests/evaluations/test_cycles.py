@@ -328,3 +328,26 @@ def test_the_pages_let_the_writer_fill_in_and_submit(
     client_for(admin).post(advance, {"to": "released"})
     cycle.refresh_from_db()
     assert cycle.status == "self_review"
+
+
+def test_the_evaluation_list_reads_in_constant_queries(
+    client_for, org, admin, team, criteria, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    MembershipFactory.create_batch(12, organization=org, team=team)  # more than one page
+    _cycle(admin, "self_review")
+    Evaluation.objects.update(status="submitted")
+    page = reverse("evaluations:evaluation_list", args=[org.slug])
+    client = client_for(admin)
+    client.get(page)
+    with CaptureQueriesContext(connection) as before:
+        client.get(page)
+    MembershipFactory.create_batch(5, organization=org, team=team)
+    _cycle(admin, "self_review")
+    Evaluation.objects.update(status="submitted")
+    with CaptureQueriesContext(connection) as after:
+        client.get(page)
+    shape = [q["sql"][:60] for q in before.captured_queries]
+    assert [q["sql"][:60] for q in after.captured_queries] == shape
