@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,6 +23,8 @@ from evaluations.models import (
     EvaluationCriterion,
     EvaluationCycle,
 )
+from messaging.models import Notification
+from messaging.services import notify
 from salesmgmt.errors import DomainError
 
 C = EvaluationCriterion
@@ -199,10 +202,33 @@ def advance_cycle(*, actor: Membership, cycle: EvaluationCycle, to: str) -> Eval
     if to == Cycle.Status.SELF_REVIEW:
         _open_self_review(cycle)
     elif to == Cycle.Status.RELEASED:
-        cycle.evaluations.filter(
+        released = cycle.evaluations.filter(
             kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.SUBMITTED
-        ).update(status=Evaluation.Status.RELEASED, updated_at=timezone.now())
+        )
+        ids = list(released.values_list("pk", flat=True))
+        released.update(status=Evaluation.Status.RELEASED, updated_at=timezone.now())
+        _tell_subjects(cycle, Evaluation.objects.filter(pk__in=ids))
     return cycle
+
+
+def _tell_subjects(cycle: EvaluationCycle, released: Any) -> None:
+    """Each subject hears that their manager's evaluation is there to read."""
+    org = Organization.objects.get(pk=cycle.organization_id)
+    for evaluation in released:
+
+        def may_see(member: Membership, evaluation: Evaluation = evaluation) -> bool:
+            return access.can_view_evaluation(member, evaluation)
+
+        notify(
+            org=org,
+            kind=Notification.Kind.EVALUATION_RELEASED,
+            recipients=[evaluation.subject_id],
+            actor=evaluation.evaluator_id,
+            event=f"evaluation:{evaluation.pk}",
+            url=reverse("evaluations:evaluation_detail", args=[org.slug, evaluation.pk]),
+            text=cycle.name,
+            may_see=may_see,
+        )
 
 
 # --- evaluations --------------------------------------------------------------------------

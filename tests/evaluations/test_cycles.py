@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from evaluations import access, services
 from evaluations.models import Evaluation, EvaluationCycle
+from messaging.models import Notification
 from salesmgmt.errors import DomainError
 from tests.access_cast import ACTORS
 from tests.evaluations.conftest import api_url
@@ -159,6 +160,8 @@ def test_the_subject_sees_the_managers_evaluation_only_once_released(
     services.advance_cycle(actor=admin, cycle=cycle, to="released")
     theirs.refresh_from_db()
     assert theirs.status == "released"
+    told = Notification.objects.get(recipient=member.user)
+    assert (told.kind, told.event) == ("evaluation_released", f"evaluation:{theirs.pk}")
     assert theirs in access.evaluations_visible_to(member)
     with pytest.raises(PermissionDenied):
         services.acknowledge_evaluation(actor=manager, evaluation=theirs)
