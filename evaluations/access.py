@@ -131,3 +131,8 @@ def leads_a_team(membership: Membership) -> bool:
 def can_view_calibration(actor: Membership) -> bool:
     """Admins calibrate the organisation; managers see it over their teams."""
     return bool(rules.is_manager_or_admin(actor))
+
+
+def can_set_final_rating(actor: Membership, evaluation: Evaluation) -> bool:
+    """Admins settle a manager evaluation's final rating (calibration; afterwards, audited)."""
+    return can_view_evaluation(actor, evaluation) and bool(rules.is_org_admin(actor))

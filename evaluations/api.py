@@ -189,6 +189,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "summary",
             "status",
             "final_rating",
+            "final_note",
             "response",
             "submitted_at",
             "acknowledged_at",
@@ -225,6 +226,11 @@ class EvaluationWriteSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, max_length=services.COMMENT_MAX),
         required=False,
     )
+
+
+class FinalRatingSerializer(serializers.Serializer):
+    final_rating = serializers.IntegerField(min_value=1, max_value=5)
+    final_note = serializers.CharField(max_length=1_000)
 
 
 class AcknowledgeSerializer(serializers.Serializer):
@@ -265,8 +271,19 @@ class EvaluationViewSet(
         return EvaluationSerializer if self.action == "list" else EvaluationDetailSerializer
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The writer fills in ratings ({criterion key: 1-5}), comments and the summary."""
+        """The writer fills in ratings ({criterion key: 1-5}), comments and the summary; an
+        admin sets `final_rating` with a `final_note` (calibration, or later: audited)."""
         evaluation = self.get_object()
+        if "final_rating" in request.data:  # an admin, calibrating
+            final = FinalRatingSerializer(data=request.data)
+            final.is_valid(raise_exception=True)
+            changed = services.set_final_rating(
+                actor=self.membership,
+                evaluation=evaluation,
+                rating=final.validated_data["final_rating"],
+                note=final.validated_data["final_note"],
+            )
+            return Response(EvaluationDetailSerializer(changed).data)
         data = EvaluationWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changed = services.update_evaluation(

@@ -95,3 +95,12 @@ class AcknowledgeForm(forms.Form):
         max_length=5_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class FinalRatingForm(forms.Form):
+    final_rating = forms.TypedChoiceField(
+        label=_("Final rating"), choices=RATING_CHOICES[1:], coerce=int
+    )
+    final_note = forms.CharField(
+        label=_("Why"), max_length=1_000, widget=forms.Textarea(attrs={"rows": 2})
+    )

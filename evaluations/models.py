@@ -155,6 +155,9 @@ class Evaluation(OrgScopedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     final_rating = models.PositiveSmallIntegerField(_("final rating"), null=True, blank=True)
+    final_note = models.TextField(
+        _("note on the final rating"), max_length=DESCRIPTION_MAX, blank=True
+    )
     response = models.TextField(_("response"), max_length=DESCRIPTION_MAX * 5, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

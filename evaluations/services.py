@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import rules
+from accounts.audit import record_event
 from accounts.models import Membership, Organization, Team
 from evaluations import access
 from evaluations.models import (
@@ -404,4 +405,45 @@ def acknowledge_evaluation(
     evaluation.acknowledged_at = timezone.now()
     evaluation.response = response.strip()
     evaluation.save(update_fields=["status", "acknowledged_at", "response", "updated_at"])
+    return evaluation
+
+
+FINAL_STAGES = (Cycle.Status.CALIBRATION, Cycle.Status.RELEASED)
+
+
+@transaction.atomic
+def set_final_rating(
+    *, actor: Membership, evaluation: Evaluation, rating: Any, note: str
+) -> Evaluation:
+    """An admin settles the final rating of a manager evaluation, with the reason; during
+    calibration or after release, and always in the audit trail."""
+    evaluation = (
+        Evaluation.objects.select_for_update().select_related("cycle").get(pk=evaluation.pk)
+    )
+    rules.require(access.can_set_final_rating(actor, evaluation))
+    if evaluation.kind != Evaluation.Kind.MANAGER:
+        raise DomainError(_("Only a manager evaluation gets a final rating."))
+    if evaluation.cycle.status not in FINAL_STAGES:
+        raise DomainError(_("Final ratings are set during calibration or after release."))
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError(_("The final rating is from 1 to 5."), field="final_rating")
+    note = (note or "").strip()
+    if not note or len(note) > DESCRIPTION_MAX:
+        raise DomainError(
+            _("Say why, in at most %(max)d characters.") % {"max": DESCRIPTION_MAX},
+            field="final_note",
+        )
+    previous = evaluation.final_rating
+    evaluation.final_rating = rating
+    evaluation.final_note = note
+    evaluation.save(update_fields=["final_rating", "final_note", "updated_at"])
+    record_event(
+        action="evaluation_final_rating",
+        actor=actor.user_id,
+        organization=actor.organization_id,
+        target=f"evaluation:{evaluation.pk}",
+        rating=rating,
+        previous=previous,
+        released=evaluation.status != Evaluation.Status.SUBMITTED,
+    )
     return evaluation

@@ -23,6 +23,11 @@ org_urlpatterns = [
     path("evaluations/", views.evaluation_list, name="evaluation_list"),
     path("evaluations/<int:evaluation_id>/", views.evaluation_detail, name="evaluation_detail"),
     path(
+        "evaluations/<int:evaluation_id>/final/",
+        views.evaluation_final,
+        name="evaluation_final",
+    ),
+    path(
         "evaluations/<int:evaluation_id>/acknowledge/",
         views.evaluation_acknowledge,
         name="evaluation_acknowledge",

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, EvaluationFilter
-from evaluations.forms import AcknowledgeForm, CriterionForm, CycleForm, EvaluationForm
+from evaluations.forms import (
+    AcknowledgeForm,
+    CriterionForm,
+    CycleForm,
+    EvaluationForm,
+    FinalRatingForm,
+)
 from evaluations.models import Evaluation
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.tenancy import org_view
@@ -227,6 +233,13 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
         "form": form,
         "writable": writable,
         "own": shown_own,
+        "final_form": FinalRatingForm(
+            initial={"final_rating": evaluation.final_rating, "final_note": evaluation.final_note}
+        )
+        if access.can_set_final_rating(me, evaluation)
+        and evaluation.kind == Evaluation.Kind.MANAGER
+        and evaluation.cycle.status in services.FINAL_STAGES
+        else None,
         "acknowledge_form": AcknowledgeForm()
         if access.can_acknowledge_evaluation(me, evaluation)
         and evaluation.status == Evaluation.Status.RELEASED
@@ -255,4 +268,27 @@ def evaluation_acknowledge(request: Any, evaluation_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+
+
+@org_view
+@require_POST
+def evaluation_final(request: Any, evaluation_id: int) -> HttpResponse:
+    """An admin sets the final rating of a manager evaluation, with the reason (audited)."""
+    evaluation = _visible_evaluation(request, evaluation_id)
+    form = FinalRatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a final rating from 1 to 5 and say why."))
+    else:
+        try:
+            services.set_final_rating(
+                actor=request.membership,
+                evaluation=evaluation,
+                rating=form.cleaned_data["final_rating"],
+                note=form.cleaned_data["final_note"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Final rating saved."))
     return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)

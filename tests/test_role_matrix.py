@@ -214,6 +214,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:evaluation_detail", "GET"):   (L,   N,   N,    OK,   N,    N,    N),
     ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),
     ("evaluations:evaluation_acknowledge", "POST"): (L, N, N,    403,  N,    N,    N),
+    ("evaluations:evaluation_final", "POST"):   (L,   N,   N,    403,  N,    N,    N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -796,6 +797,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"rating_results": "4", "rating_actions": "3", "comment_results": "On target"}
     ),
     ("evaluations:evaluation_acknowledge", "POST"): Call(lambda c: {"response": "Thanks"}),
+    ("evaluations:evaluation_final", "POST"): Call(
+        lambda c: {"final_rating": "3", "final_note": "Calibrated"}
+    ),
     ("api:evaluation-cycle-list", "POST"): Call(
         lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
     ),

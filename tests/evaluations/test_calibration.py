@@ -119,3 +119,41 @@ def test_the_calibration_page_reads_in_constant_queries(
     Evaluation.objects.filter(cycle=more).update(cycle=cycle, status="submitted")
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(page)
+
+
+def test_admins_set_a_final_rating_with_a_reason_in_the_audit_trail(
+    api_for, client_for, org, admin, manager, member, cycle
+):
+    from accounts.models import AuditEvent
+
+    theirs = Evaluation.objects.get(cycle=cycle, subject=member.user, kind="manager")
+    url = api_url(org, "evaluations", theirs.pk)
+    body = {"final_rating": 4, "final_note": "Attainment at 0%: 5 is not supported."}
+    refused = api_for(admin).patch(url, body, format="json")
+    assert refused.status_code == 400  # still manager review
+    services.advance_cycle(actor=admin, cycle=cycle, to="calibration")
+    assert api_for(manager).patch(url, body, format="json").status_code == 403
+    assert api_for(admin).patch(url, {**body, "final_rating": 6}, format="json").status_code == 400
+    assert (
+        api_for(admin).patch(url, {"final_rating": 4, "final_note": " "}, format="json").status_code
+        == 400
+    )
+    theirs.refresh_from_db()
+    assert theirs.final_rating is None
+    assert not AuditEvent.objects.filter(action="evaluation_final_rating").exists()
+    done = api_for(admin).patch(url, body, format="json")
+    assert done.status_code == 200
+    assert (done.json()["final_rating"], done.json()["final_note"]) == (4, body["final_note"])
+    services.advance_cycle(actor=admin, cycle=cycle, to="released")
+    page = reverse("evaluations:evaluation_final", args=[org.slug, theirs.pk])
+    client_for(admin).post(page, {"final_rating": "3", "final_note": "After the appeal"})
+    theirs.refresh_from_db()
+    assert theirs.final_rating == 3
+    logged = AuditEvent.objects.filter(
+        action="evaluation_final_rating", target=f"evaluation:{theirs.pk}"
+    )
+    assert logged.count() == 2
+    seen = client_for(member).get(
+        reverse("evaluations:evaluation_detail", args=[org.slug, theirs.pk])
+    )
+    assert b'data-testid="final-rating"' in seen.content
