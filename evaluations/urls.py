@@ -20,6 +20,11 @@ org_urlpatterns = [
         views.cycle_calibration,
         name="cycle_calibration",
     ),
+    path(
+        "evaluations/cycles/<int:cycle_id>/export/",
+        views.cycle_export,
+        name="cycle_export",
+    ),
     path("evaluations/", views.evaluation_list, name="evaluation_list"),
     path("evaluations/<int:evaluation_id>/", views.evaluation_detail, name="evaluation_detail"),
     path(

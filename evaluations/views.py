@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.views import export_page
 from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, EvaluationFilter
 from evaluations.forms import (
@@ -24,6 +26,7 @@ from evaluations.forms import (
     FinalRatingForm,
 )
 from evaluations.models import Evaluation
+from salesmgmt.csv_files import limit_export, streaming_csv_response
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.tenancy import org_view
 
@@ -160,6 +163,47 @@ def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
         row["attainment"] = round(row["evidence"]["goal_attainment"] * 100)
     context = {"cycle": cycle, "report": report}
     return render(request, "evaluations/calibration.html", context)
+
+
+@org_view
+@require_http_methods(["GET"])
+def cycle_export(request: Any, cycle_id: int) -> HttpResponseBase:
+    """The cycle's submitted evaluations as CSV (admins; formula-like cells escaped)."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    if not access.can_manage_cycles(me):
+        raise PermissionDenied
+    keys = list(access.criteria_visible_to(me).values_list("key", flat=True))
+    rows = (
+        access.evaluations_visible_to(me)
+        .filter(cycle=cycle)
+        .exclude(status=Evaluation.Status.DRAFT)
+        .select_related("subject", "evaluator")
+        .order_by("subject__name", "subject_id", "kind")
+    )
+    header = [
+        "subject", "email", "kind", "evaluator", "status", *keys,
+        "final_rating", "final_note", "strengths", "improve", "next_steps", "response",
+    ]  # fmt: skip
+
+    def lines(found: Any) -> Any:
+        for e in found:
+            yield [
+                e.subject.display_name, e.subject.email, e.kind, e.evaluator.display_name,
+                e.status, *[e.ratings.get(k, "") for k in keys], e.final_rating or "",
+                e.final_note, e.summary.get("strengths", ""), e.summary.get("improve", ""),
+                e.summary.get("next_steps", ""), e.response,
+            ]  # fmt: skip
+
+    def respond(filename: str) -> HttpResponseBase:
+        return streaming_csv_response(header, lines(limit_export(rows)), filename=filename)
+
+    return export_page(
+        request,
+        what="evaluations",
+        make_response=respond,
+        back_to=reverse("evaluations:cycles", args=[request.org.slug]),
+    )
 
 
 # --- evaluations --------------------------------------------------------------------------

@@ -210,6 +210,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:cycles", "POST"):             (L,   N,   403,  403,  403,  FOUND, N),
     ("evaluations:cycle_advance", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
     ("evaluations:cycle_calibration", "GET"):   (L,   N,   403,  OK,   OK,   OK,   N),
+    ("evaluations:cycle_export", "GET"):        (L,   N,   403,  403,  403,  OK,   N),
     ("evaluations:evaluation_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
     ("evaluations:evaluation_detail", "GET"):   (L,   N,   N,    OK,   N,    N,    N),
     ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),

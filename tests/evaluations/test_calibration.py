@@ -157,3 +157,24 @@ def test_admins_set_a_final_rating_with_a_reason_in_the_audit_trail(
         reverse("evaluations:evaluation_detail", args=[org.slug, theirs.pk])
     )
     assert b'data-testid="final-rating"' in seen.content
+
+
+def test_admins_export_a_cycle_formula_safe_and_audited(
+    client_for, org, admin, manager, member, cycle
+):
+    from accounts.models import AuditEvent
+
+    theirs = Evaluation.objects.get(cycle=cycle, subject=member.user, kind="manager")
+    Evaluation.objects.filter(pk=theirs.pk).update(
+        summary={**SUMMARY, "strengths": "=HYPERLINK(1)"}
+    )
+    url = reverse("evaluations:cycle_export", args=[org.slug, cycle.pk])
+    assert client_for(manager).get(url).status_code == 403
+    got = client_for(admin).get(url)
+    assert got.status_code == 200
+    text = b"".join(got.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("subject,email,kind,evaluator,status,")
+    assert len(lines) == 1 + 3  # three submitted manager evaluations; drafts left out
+    assert "'=HYPERLINK(1)" in text
+    assert AuditEvent.objects.filter(action="export", target=url).exists()
