@@ -66,6 +66,7 @@ def evidence_for(evaluation: Evaluation) -> dict[str, Any]:
     }
     won, amount = deal_selectors.won_by(org, user_id, start=start, end=end)
     return {
+        "funnel": _funnel(org, evaluation, counts),
         "goals": goal_rows,
         "activities": activities,
         "deals_won": {"count": won, "amount": str(amount)},
@@ -74,6 +75,32 @@ def evidence_for(evaluation: Evaluation) -> dict[str, Any]:
         "one_on_ones": motivation_selectors.one_on_ones_held(
             org, user_id, start=start, end=end, today=today
         ),
+    }
+
+
+def _funnel(org: Organization, evaluation: Evaluation, counts: dict[str, int]) -> dict[str, Any]:
+    """The person's funnel stages over the cycle (conversion from the stage before) and
+    their bottleneck against the team they were in when the cycle opened."""
+    types = activity_selectors.funnel_types(org)
+    stages = activity_selectors.stages_of(types, counts)
+    found = None
+    if evaluation.subject_team is not None and types:
+        report = activity_selectors.funnel_for_team(
+            org, evaluation.subject_team, start=evaluation.cycle.start, end=evaluation.cycle.end
+        )
+        found = next(
+            (m.bottleneck for m in report.members if m.user.pk == evaluation.subject_id), None
+        )
+    return {
+        "stages": [
+            {
+                "type": s.type,
+                "count": s.count,
+                "conversion": round(s.conversion, 4) if s.conversion is not None else None,
+            }
+            for s in stages
+        ],
+        "bottleneck": found,
     }
 
 
@@ -88,6 +115,13 @@ def in_words(source: str | None, evidence: dict[str, Any]) -> str:
             for key, row in evidence["activities"].items()
         ]
         return _("Activities: %(counts)s") % {"counts": ", ".join(parts)}
+    if source == EvaluationCriterion.Evidence.FUNNEL_CONVERSION and evidence["funnel"]["stages"]:
+        parts = [
+            f"{s['type']} {s['count']}"
+            + (f" ({s['conversion'] * 100:.0f}%)" if s["conversion"] is not None else "")
+            for s in evidence["funnel"]["stages"]
+        ]
+        return _("Funnel: %(stages)s") % {"stages": " → ".join(parts)}
     if source == EvaluationCriterion.Evidence.DEALS_WON:
         won = evidence["deals_won"]
         return _("%(count)d deals won, %(amount)s") % {

@@ -124,6 +124,9 @@ def test_evidence_equals_the_numbers_read_from_the_source_rows(seeded, org, memb
         Q(member=member.user) | Q(manager=member.user), date__gte=START, date__lte=END
     )
     assert found["one_on_ones"] == held.count() == 2
+    funnel = {s["type"]: s["count"] for s in found["funnel"]["stages"]}
+    assert all(funnel[key] == counts.get(key, 0) for key in funnel)
+    assert found["funnel"]["stages"][0]["conversion"] is None
 
 
 def test_evidence_shows_in_the_api_and_beside_the_ratings(seeded, org, member, api_for, client_for):
