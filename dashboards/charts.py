@@ -11,14 +11,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dashboards.selectors import MemberDashboard, OrgOverview, TeamDashboard
+from salesmgmt.templatetags.dates import month_day
 
 
 def _week_label(day: date) -> str:
-    return date_format(day, "M j")
+    return str(month_day(day))  # "Dec 6" / "12月6日", as the pages write dates
 
 
 def _percent(actual: Decimal, target: Decimal) -> float | None:

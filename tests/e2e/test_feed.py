@@ -39,7 +39,7 @@ def test_a_salesperson_posts_a_photo_action_and_reacts(demo, live_server, browse
     photo.write_bytes(image_bytes("JPEG", (640, 480), gps=True))
     sign_in(page, base, REP_EMAIL)
 
-    page.get_by_role("link", name="Feed", exact=True).click()
+    page.locator("#mainnav").get_by_role("link", name="Feed", exact=True).click()
     page.wait_for_url(f"{base}/o/demo/feed/")
     page.get_by_role("link", name="New post").click()
     page.get_by_label("Kind").select_option("photo_action")
@@ -67,6 +67,6 @@ def test_a_salesperson_posts_a_photo_action_and_reacts(demo, live_server, browse
     # A colleague replies: the bell of the author shows it on the next page it opens.
     rep02 = Membership.objects.get(user__email="rep02@demo.example")
     services.add_comment(actor=rep02, post=post, body="Great turnout!")
-    page.get_by_role("link", name="Feed", exact=True).click()
+    page.locator("#mainnav").get_by_role("link", name="Feed", exact=True).click()
     expect(page.get_by_test_id("bell-count")).to_be_visible()
     assert_clean(page, log)
