@@ -185,6 +185,40 @@ def _open_self_review(cycle: EvaluationCycle) -> None:
     Evaluation.objects.bulk_create(made)
 
 
+def _catch_up(cycle: EvaluationCycle) -> None:
+    """At manager review: who joined since self review gets a manager evaluation, and an
+    evaluation whose evaluator has left goes to whoever evaluates the person now."""
+    people = {
+        m.user_id: m for m in Membership.objects.for_org(cycle.organization_id).filter(active=True)
+    }
+    evaluators = evaluators_for(cycle.organization_id, list(people.values()))
+    have = set(cycle.evaluations.values_list("subject_id", flat=True))
+    joined = []
+    for user_id, person in people.items():
+        evaluator = evaluators[user_id]
+        if user_id in have or evaluator is None:
+            continue
+        joined.append(
+            Evaluation(
+                organization_id=cycle.organization_id,
+                cycle=cycle,
+                subject_id=user_id,
+                evaluator_id=evaluator,
+                kind=Evaluation.Kind.MANAGER,
+                subject_team_id=person.team_id,
+                leads_team=access.leads_a_team(person),
+            )
+        )
+    Evaluation.objects.bulk_create(joined)
+    orphaned = cycle.evaluations.filter(
+        kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT, subject_id__in=people
+    ).exclude(evaluator_id__in=people)
+    for evaluation in orphaned:
+        now = evaluators[evaluation.subject_id]
+        if now is not None:
+            cycle.evaluations.filter(subject_id=evaluation.subject_id).update(evaluator_id=now)
+
+
 @transaction.atomic
 def advance_cycle(*, actor: Membership, cycle: EvaluationCycle, to: str) -> EvaluationCycle:
     """Move the cycle one stage forward (any other move: 400, nothing changes)."""
@@ -202,6 +236,8 @@ def advance_cycle(*, actor: Membership, cycle: EvaluationCycle, to: str) -> Eval
     cycle.save(update_fields=["status"])
     if to == Cycle.Status.SELF_REVIEW:
         _open_self_review(cycle)
+    elif to == Cycle.Status.MANAGER_REVIEW:
+        _catch_up(cycle)
     elif to == Cycle.Status.RELEASED:
         released = cycle.evaluations.filter(
             kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.SUBMITTED

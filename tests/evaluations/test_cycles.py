@@ -354,3 +354,22 @@ def test_the_evaluation_list_reads_in_constant_queries(
         client.get(page)
     shape = [q["sql"][:60] for q in before.captured_queries]
     assert [q["sql"][:60] for q in after.captured_queries] == shape
+
+
+def test_joiners_and_leaving_evaluators_are_caught_up_at_manager_review(
+    org, admin, manager, member, team, criteria
+):
+    cycle = _cycle(admin, "self_review")
+    joiner = MembershipFactory(organization=org, team=team)
+    stand_in = MembershipFactory(organization=org, role="manager", team=team)
+    team.managers.add(stand_in.user)
+    manager.active = False  # member's evaluator leaves
+    manager.save(update_fields=["active"])
+    services.advance_cycle(actor=admin, cycle=cycle, to="manager_review")
+    new = Evaluation.objects.get(cycle=cycle, subject=joiner.user)
+    assert (new.kind, new.evaluator_id) == ("manager", stand_in.user_id)
+    assert set(
+        Evaluation.objects.filter(cycle=cycle, subject=member.user).values_list(
+            "evaluator_id", flat=True
+        )
+    ) == {stand_in.user_id}
