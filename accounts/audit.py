@@ -34,6 +34,7 @@ ACTIONS: dict[str, Any] = {
     "goal_deleted": _("Goal deleted"),
     "goal_cascaded": _("Goal split"),
     "export": _("Export"),
+    "evaluation_final_rating": _("Final rating set"),
     "login_failed": _("Failed sign-in"),
     "login_locked_out": _("Sign-in locked out"),
     "mfa_enrolled": _("Two-factor set up"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -229,4 +229,15 @@ def last_activity_dates(org: Organization, user_ids: list[int], *, today: date) 
         .values("user_id")
         .annotate(last=Max("local_date"))
         .values_list("user_id", "last")
+    )
+
+
+def accompanied_visits(org: Organization, user_id: int, *, start: date, end: date) -> int:
+    """Visits over [start, end] where someone went along with the person, or (a manager)
+    where the person went along with someone."""
+    return (
+        Activity.objects.for_org(org)
+        .filter(local_date__gte=start, local_date__lte=end)
+        .filter(Q(user_id=user_id, accompanied_by__isnull=False) | Q(accompanied_by_id=user_id))
+        .count()
     )

@@ -373,3 +373,12 @@ def weighted_by_close_month(
             row["amount"] * row["probability"] / 100
         )
     return [(m, v.quantize(Decimal("0.01"))) for m, v in sorted(months.items())]
+
+
+def won_by(org: Organization, user_id: int, *, start: date, end: date) -> tuple[int, Decimal]:
+    """Deals won credited to the person over local dates [start, end]: count and amount
+    (from the won-deals rollup)."""
+    totals = DailyDealWon.objects.filter(
+        organization=org, user_id=user_id, date__gte=start, date__lte=end
+    ).aggregate(n=Sum("count"), amount=Sum("amount"))
+    return int(totals["n"] or 0), totals["amount"] or Decimal(0)

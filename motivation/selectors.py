@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet
@@ -153,4 +153,27 @@ def last_one_on_ones(
         held = held.filter(date__lte=today)
     return dict(
         held.values("member_id").annotate(last=Max("date")).values_list("member_id", "last")
+    )
+
+
+def kudos_received(org: Any, user_id: int, *, start: date, end: date) -> int:
+    """Kudos the person received over local dates [start, end]."""
+    return (
+        Kudos.objects.for_org(org)
+        .filter(
+            to_user_id=user_id,
+            created_at__gte=periods.local_midnight(org, start),
+            created_at__lt=periods.local_midnight(org, end + timedelta(days=1)),
+        )
+        .count()
+    )
+
+
+def one_on_ones_held(org: Any, user_id: int, *, start: date, end: date, today: date) -> int:
+    """1:1s the person had (as member or manager) over [start, end], up to today."""
+    return (
+        OneOnOne.objects.for_org(org)
+        .filter(Q(member_id=user_id) | Q(manager_id=user_id))
+        .filter(date__gte=start, date__lte=min(end, today))
+        .count()
     )

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     # After dashboards: its panels on "my day" (targets) come before messaging's (posts).
     "messaging",
     "motivation",
+    "evaluations",
 ]
 
 MIDDLEWARE = [
@@ -317,6 +318,10 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "messaging.models.Notification.Kind",
         # The alerts API and the team dashboard's alerts: one set of kinds, one module.
         "AlertKindEnum": "motivation.alerts.KINDS",
+        # A cycle's stage (also the target of `advance`), an evaluation's kind and status.
+        "EvaluationCycleStatusEnum": "evaluations.models.EvaluationCycle.Status",
+        "EvaluationKindEnum": "evaluations.models.Evaluation.Kind",
+        "EvaluationStatusEnum": "evaluations.models.Evaluation.Status",
     },
 }
 

@@ -11,6 +11,7 @@ from accounts import views as accounts_views
 from activities import api_urls as activities_api
 from dashboards import api_urls as dashboards_api
 from deals import api_urls as deals_api
+from evaluations import api_urls as evaluations_api
 from goals import api_urls as goals_api
 from messaging import api_urls as messaging_api
 from motivation import api_urls as motivation_api
@@ -23,6 +24,7 @@ api_org_patterns = [
     *deals_api.org_urlpatterns,
     *messaging_api.org_urlpatterns,
     *motivation_api.org_urlpatterns,
+    *evaluations_api.org_urlpatterns,
     *dashboards_api.org_urlpatterns,
 ]
 
@@ -46,6 +48,7 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("messaging.urls")),
     path("", include("motivation.urls")),
+    path("", include("evaluations.urls")),
     path("", include("dashboards.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

@@ -368,6 +368,48 @@ def _kudos_of_member(cast: Cast) -> int:
     return services.give_kudos(actor=cast.member, to=cast.teammate, message="Thanks!").pk
 
 
+def _criterion(cast: Cast) -> int:
+    """acme's default "results" criterion (everyone reads it; admins change it)."""
+    from evaluations.models import EvaluationCriterion
+    from evaluations.services import ensure_default_criteria
+
+    ensure_default_criteria(org=cast.org)
+    return EvaluationCriterion.objects.for_org(cast.org).get(key="results").pk
+
+
+def _cycle_in_manager_review(cast: Cast) -> int:
+    """An acme cycle at manager review (everyone reads it; admins move it along)."""
+    from datetime import date
+
+    from evaluations import services
+    from evaluations.services import ensure_default_criteria
+
+    ensure_default_criteria(org=cast.org)
+    cycle = services.create_cycle(
+        actor=cast.admin, name="H1", start=date(2026, 4, 1), end=date(2026, 9, 30)
+    )
+    services.advance_cycle(actor=cast.admin, cycle=cycle, to="self_review")
+    services.advance_cycle(actor=cast.admin, cycle=cycle, to="manager_review")
+    return cycle.pk
+
+
+def _manager_evaluation_of_member(cast: Cast) -> int:
+    """`manager`'s draft evaluation of `member`, fully rated: only its writer sees a draft."""
+    from evaluations import services
+    from evaluations.models import Evaluation
+
+    evaluation = Evaluation.objects.get(
+        cycle_id=cast.object_value("cycle_id"), subject=cast.member.user, kind="manager"
+    )
+    services.update_evaluation(
+        actor=cast.manager,
+        evaluation=evaluation,
+        ratings={"results": 3, "actions": 3, "deals": 3, "teamwork": 3},
+        summary={"strengths": "Calm", "improve": "Follow-ups", "next_steps": "Weekly review"},
+    )
+    return evaluation.pk
+
+
 OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "team_id": lambda cast: cast.team.pk,
     "user_id": lambda cast: cast.member.user_id,
@@ -404,6 +446,11 @@ OBJECT_KWARGS: dict[str, Callable[[Cast], Any]] = {
     "one_on_one_id": _one_on_one_of_member,
     "item_id": _action_item_of_member,
     "kudos_id": _kudos_of_member,
+    # evaluations: acme's "results" criterion
+    "criterion_id": _criterion,
+    # an acme cycle at manager review, and manager's draft evaluation of member in it
+    "cycle_id": _cycle_in_manager_review,
+    "evaluation_id": _manager_evaluation_of_member,
 }
 
 # A value for the kwarg that names no object at all (default MISSING_ID).

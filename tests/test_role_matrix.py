@@ -199,6 +199,23 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     # `user_id` is member: recognition for everyone (check-ins and 1:1s for their managers)
     ("motivation:person", "GET"):               (L,   N,   OK,   OK,   OK,   OK,   N),
     ("motivation:leaderboard", "GET"):          (L,   N,   OK,   OK,   OK,   OK,   N),
+    # evaluations pages: `criterion_id` is acme's "results" criterion (admins change it)
+    ("evaluations:criteria", "GET"):            (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:criteria", "POST"):           (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:criterion_edit", "GET"):      (L,   N,   403,  403,  403,  OK,   N),
+    ("evaluations:criterion_edit", "POST"):     (L,   N,   403,  403,  403,  FOUND, N),
+    # `cycle_id`: a cycle at manager review; `evaluation_id`: manager's draft evaluation of
+    # member in it (a draft: only its writer sees it; nobody else even learns it exists)
+    ("evaluations:cycles", "GET"):              (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:cycles", "POST"):             (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:cycle_advance", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:cycle_calibration", "GET"):   (L,   N,   403,  OK,   OK,   OK,   N),
+    ("evaluations:cycle_export", "GET"):        (L,   N,   403,  403,  403,  OK,   N),
+    ("evaluations:evaluation_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
+    ("evaluations:evaluation_detail", "GET"):   (L,   N,   N,    OK,   N,    N,    N),
+    ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),
+    ("evaluations:evaluation_acknowledge", "POST"): (L, N, N,    403,  N,    N,    N),
+    ("evaluations:evaluation_final", "POST"):   (L,   N,   N,    403,  N,    N,    N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -315,6 +332,21 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:alerts", "GET"):                      (401, N,   403,  OK,   OK,   OK,   N),
     ("api:leaderboard", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:recognition", "GET"):                 (401, N,   OK,   OK,   OK,   OK,   N),
+    # evaluations API: `criterion_id` is acme's "results" criterion (admins change it)
+    ("api:evaluation-criterion-list", "GET"):   (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-criterion-list", "POST"):  (401, N,   403,  403,  403,  CREATED, N),
+    ("api:evaluation-criterion-detail", "GET"): (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-criterion-detail", "PATCH"): (401, N, 403,  403,  403,  OK,   N),
+    ("api:evaluation-cycle-list", "GET"):       (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-cycle-list", "POST"):      (401, N,   403,  403,  403,  CREATED, N),
+    ("api:evaluation-cycle-detail", "GET"):     (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-cycle-advance", "POST"):   (401, N,   403,  403,  403,  OK,   N),
+    ("api:evaluation-cycle-calibration", "GET"): (401, N, 403,  OK,   OK,   OK,   N),
+    ("api:evaluation-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
+    ("api:evaluation-detail", "GET"):           (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-detail", "PATCH"):         (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-submit", "POST"):          (401, N,   N,    OK,   N,    N,    N),
+    ("api:evaluation-acknowledge", "POST"):     (401, N,   N,    403,  N,    N,    N),
 }
 # fmt: on
 
@@ -748,6 +780,35 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("api:kudos-list", "POST"): Call(
         lambda c: {"to_user": c.teammate.user_id, "message": "Thanks for the intro"}
     ),
+    ("evaluations:criteria", "POST"): Call(
+        lambda c: {"key": "grit", "name": "Grit", "applies_to": "member", "weight": "2"}
+    ),
+    ("evaluations:criterion_edit", "POST"): Call(
+        lambda c: {"key": "results", "name": "Results", "applies_to": "member", "weight": "3"}
+    ),
+    ("api:evaluation-criterion-list", "POST"): Call(
+        lambda c: {"key": "grit", "name": "Grit", "applies_to": "member", "weight": 2}
+    ),
+    ("api:evaluation-criterion-detail", "PATCH"): Call(lambda c: {"weight": 3}),
+    ("evaluations:cycles", "POST"): Call(
+        lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
+    ),
+    ("evaluations:cycle_advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("evaluations:evaluation_detail", "POST"): Call(
+        lambda c: {"rating_results": "4", "rating_actions": "3", "comment_results": "On target"}
+    ),
+    ("evaluations:evaluation_acknowledge", "POST"): Call(lambda c: {"response": "Thanks"}),
+    ("evaluations:evaluation_final", "POST"): Call(
+        lambda c: {"final_rating": "3", "final_note": "Calibrated"}
+    ),
+    ("api:evaluation-cycle-list", "POST"): Call(
+        lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
+    ),
+    ("api:evaluation-cycle-advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("api:evaluation-detail", "PATCH"): Call(
+        lambda c: {"ratings": {"results": 4}, "comments": {"results": "On target"}}
+    ),
+    ("api:evaluation-acknowledge", "POST"): Call(lambda c: {"response": "Thanks"}),
 }
 
 # Models whose rows may change on a refused request: the append-only audit trail records

@@ -1,0 +1,338 @@
+"""Pages of the evaluations app: the organisation's criteria, its cycles and the
+evaluations written in them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from accounts.views import export_page
+from evaluations import access, calibration, evidence, services
+from evaluations.filters import CriterionFilter, EvaluationFilter
+from evaluations.forms import (
+    AcknowledgeForm,
+    CriterionForm,
+    CycleForm,
+    EvaluationForm,
+    FinalRatingForm,
+)
+from evaluations.models import Evaluation
+from salesmgmt.csv_files import limit_export, streaming_csv_response
+from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.tenancy import org_view
+
+PER_PAGE = 25
+
+
+def _page(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Any:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+# --- criteria -----------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def criteria(request: Any) -> HttpResponse:
+    """The organisation's criteria (everyone); admins add one with the form beside them."""
+    me = request.membership
+    editable = access.can_edit_criteria(me)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied
+    form = CriterionForm(request.POST or None) if editable else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.create_criterion(actor=me, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Criterion added."))
+            return redirect("evaluations:criteria", request.org.slug)
+    filtered = CriterionFilter(request.GET, queryset=access.criteria_visible_to(me))
+    listed = filtered.qs if filtered.is_valid() else filtered.queryset.none()
+    context = {
+        "form": form,
+        "filter": filtered,
+        "page": _page(request, listed),
+        "editable": editable,
+    }
+    status = 422 if form is not None and form.errors else 200
+    return render(request, "evaluations/criteria.html", context, status=status)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def criterion_edit(request: Any, criterion_id: int) -> HttpResponse:
+    """Change one criterion (admins)."""
+    me = request.membership
+    criterion = get_object_or_404(access.criteria_visible_to(me), pk=criterion_id)
+    if not access.can_edit_criteria(me):
+        raise PermissionDenied
+    form = CriterionForm(request.POST or None, instance=criterion)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_criterion(actor=me, criterion=criterion, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Criterion saved."))
+            return redirect("evaluations:criteria", request.org.slug)
+    status = 422 if form.errors else 200
+    context = {"form": form, "criterion": criterion}
+    return render(request, "evaluations/criterion_edit.html", context, status=status)
+
+
+# --- cycles -------------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def cycles(request: Any) -> HttpResponse:
+    """The cycles the reader may see; admins open new ones and move them along."""
+    me = request.membership
+    manages = access.can_manage_cycles(me)
+    if request.method == "POST" and not manages:
+        raise PermissionDenied
+    form = CycleForm(request.POST or None) if manages else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.create_cycle(actor=me, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            messages.success(request, _("Cycle created."))
+            return redirect("evaluations:cycles", request.org.slug)
+    page = _page(request, access.cycles_visible_to(me))
+    context = {
+        "form": form,
+        "page": page,
+        "manages": manages,
+        "calibrates": access.can_view_calibration(me),
+    }
+    status = 422 if form is not None and form.errors else 200
+    return render(request, "evaluations/cycles.html", context, status=status)
+
+
+@org_view
+@require_POST
+def cycle_advance(request: Any, cycle_id: int) -> HttpResponse:
+    """Move a cycle one stage forward (admins)."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    try:
+        moved = services.advance_cycle(actor=me, cycle=cycle, to=request.POST.get("to", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(cycle)s is now at: %(stage)s.")
+            % {"cycle": moved.name, "stage": moved.get_status_display()},
+        )
+    return redirect("evaluations:cycles", request.org.slug)
+
+
+@org_view
+@require_http_methods(["GET"])
+def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
+    """How each evaluator rates against the organisation, and ratings against their evidence."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    if not access.can_view_calibration(me):
+        raise PermissionDenied
+    report = calibration.calibration(me, cycle)
+    ids = {r["evaluator"] for r in report["evaluators"]} | {
+        m["subject"] for m in report["mismatches"]
+    }
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    for row in report["evaluators"]:
+        row["name"] = names.get(row["evaluator"], "")
+        row["outlier"] = row["evaluator"] in report["outliers"]
+        row["bars"] = [(n, row["distribution"][str(n)]) for n in range(1, 6)]
+    for row in report["mismatches"]:
+        row["name"] = names.get(row["subject"], "")
+        row["attainment"] = round(row["evidence"]["goal_attainment"] * 100)
+    context = {"cycle": cycle, "report": report}
+    return render(request, "evaluations/calibration.html", context)
+
+
+@org_view
+@require_http_methods(["GET"])
+def cycle_export(request: Any, cycle_id: int) -> HttpResponseBase:
+    """The cycle's submitted evaluations as CSV (admins; formula-like cells escaped)."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    if not access.can_manage_cycles(me):
+        raise PermissionDenied
+    keys = list(access.criteria_visible_to(me).values_list("key", flat=True))
+    rows = (
+        access.evaluations_visible_to(me)
+        .filter(cycle=cycle)
+        .exclude(status=Evaluation.Status.DRAFT)
+        .select_related("subject", "evaluator")
+        .order_by("subject__name", "subject_id", "kind")
+    )
+    header = [
+        "subject", "email", "kind", "evaluator", "status", *keys,
+        "final_rating", "final_note", "strengths", "improve", "next_steps", "response",
+    ]  # fmt: skip
+
+    def lines(found: Any) -> Any:
+        for e in found:
+            yield [
+                e.subject.display_name, e.subject.email, e.kind, e.evaluator.display_name,
+                e.status, *[e.ratings.get(k, "") for k in keys], e.final_rating or "",
+                e.final_note, e.summary.get("strengths", ""), e.summary.get("improve", ""),
+                e.summary.get("next_steps", ""), e.response,
+            ]  # fmt: skip
+
+    def respond(filename: str) -> HttpResponseBase:
+        return streaming_csv_response(header, lines(limit_export(rows)), filename=filename)
+
+    return export_page(
+        request,
+        what="evaluations",
+        make_response=respond,
+        back_to=reverse("evaluations:cycles", args=[request.org.slug]),
+    )
+
+
+# --- evaluations --------------------------------------------------------------------------
+
+
+@org_view
+@require_http_methods(["GET"])
+def evaluation_list(request: Any) -> HttpResponse:
+    """The evaluations the reader may see (their own, those they write, their people's)."""
+    me = request.membership
+    base = access.evaluations_visible_to(me).select_related("cycle", "subject", "evaluator")
+    filtered = EvaluationFilter(
+        request.GET, queryset=base.order_by("-cycle__start", "subject__name", "kind"), actor=me
+    )
+    listed = filtered.qs if filtered.is_valid() else base.none()
+    page = _page(request, listed)
+    return render(request, "evaluations/evaluation_list.html", {"filter": filtered, "page": page})
+
+
+def _visible_evaluation(request: Any, evaluation_id: int) -> Evaluation:
+    found = access.evaluations_visible_to(request.membership).select_related(
+        "cycle", "subject", "evaluator", "subject_team"
+    )
+    return get_object_or_404(found, pk=evaluation_id)
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
+    """One evaluation: its ratings with their basis beside the self rating; the writer
+    fills it in (and submits it) while the cycle's stage allows."""
+    me = request.membership
+    evaluation = _visible_evaluation(request, evaluation_id)
+    criteria = services.criteria_for(evaluation)
+    writable = access.can_write_evaluation(me, evaluation)
+    if request.method == "POST" and not writable:
+        raise PermissionDenied
+    initial: dict[str, Any] = {**evaluation.summary}
+    for c in criteria:
+        initial[f"rating_{c.key}"] = evaluation.ratings.get(c.key)
+        initial[f"comment_{c.key}"] = evaluation.comments.get(c.key, "")
+    form = EvaluationForm(request.POST or None, criteria=criteria, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_evaluation(actor=me, evaluation=evaluation, **form.values())
+            if "submit" in request.POST:
+                services.submit_evaluation(actor=me, evaluation=evaluation)
+        except DomainError as exc:
+            add_domain_error_to_form(form, exc)
+        else:
+            done = _("Evaluation submitted.") if "submit" in request.POST else _("Saved.")
+            messages.success(request, done)
+            return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+    own = services.self_evaluation_of(evaluation)
+    shown_own = own if own is not None and access.can_view_evaluation(me, own) else None
+    numbers = evidence.evidence_for(evaluation)
+    rows = [
+        {
+            "criterion": c,
+            "evidence": evidence.in_words(c.evidence, numbers),
+            "rating": evaluation.ratings.get(c.key),
+            "comment": evaluation.comments.get(c.key, ""),
+            "self_rating": shown_own.ratings.get(c.key) if shown_own else None,
+        }
+        for c in criteria
+    ]
+    context = {
+        "evaluation": evaluation,
+        "rows": rows,
+        "evidence": numbers,
+        "form": form,
+        "writable": writable,
+        "own": shown_own,
+        "final_form": FinalRatingForm(
+            initial={"final_rating": evaluation.final_rating, "final_note": evaluation.final_note}
+        )
+        if access.can_set_final_rating(me, evaluation)
+        and evaluation.kind == Evaluation.Kind.MANAGER
+        and evaluation.cycle.status in services.FINAL_STAGES
+        else None,
+        "acknowledge_form": AcknowledgeForm()
+        if access.can_acknowledge_evaluation(me, evaluation)
+        and evaluation.status == Evaluation.Status.RELEASED
+        else None,
+    }
+    status = 422 if form.errors else 200
+    return render(request, "evaluations/evaluation_detail.html", context, status=status)
+
+
+@org_view
+@require_POST
+def evaluation_acknowledge(request: Any, evaluation_id: int) -> HttpResponse:
+    """The subject acknowledges their released evaluation, optionally with a response."""
+    evaluation = _visible_evaluation(request, evaluation_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The response is too long."))
+    else:
+        try:
+            services.acknowledge_evaluation(
+                actor=request.membership,
+                evaluation=evaluation,
+                response=form.cleaned_data["response"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+
+
+@org_view
+@require_POST
+def evaluation_final(request: Any, evaluation_id: int) -> HttpResponse:
+    """An admin sets the final rating of a manager evaluation, with the reason (audited)."""
+    evaluation = _visible_evaluation(request, evaluation_id)
+    form = FinalRatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a final rating from 1 to 5 and say why."))
+    else:
+        try:
+            services.set_final_rating(
+                actor=request.membership,
+                evaluation=evaluation,
+                rating=form.cleaned_data["final_rating"],
+                note=form.cleaned_data["final_note"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Final rating saved."))
+    return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
