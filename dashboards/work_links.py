@@ -33,7 +33,7 @@ def _url(name: str, slug: str, query: dict[str, int] | None = None, **kwargs: in
 
 
 def member_links(viewer: Membership, subject: Membership) -> list[WorkLink]:
-    """A person's dashboard, goals and deals, as far as the viewer may open them."""
+    """A person's dashboard, goals, deals and recognition, as far as the viewer may open them."""
     if subject.organization_id != viewer.organization_id or not viewer.active:
         return []
     slug = viewer.organization.slug
@@ -65,11 +65,19 @@ def member_links(viewer: Membership, subject: Membership) -> list[WorkLink]:
         links.append(
             WorkLink(_("Deals"), _url("deals:deal_list", slug, {"owner": subject.user_id}), "deals")
         )
+    # Recognition (kudos received, streak, badges) is the organisation's to read.
+    links.append(
+        WorkLink(
+            _("Recognition"),
+            _url("motivation:person", slug, user_id=subject.user_id),
+            "recognition",
+        )
+    )
     return links
 
 
 def team_links(viewer: Membership, team: Team) -> list[WorkLink]:
-    """A team's dashboard, goals and deals, as far as the viewer may open them."""
+    """A team's dashboard, goals, deals and kudos, as far as the viewer may open them."""
     if team.organization_id != viewer.organization_id or not viewer.active:
         return []
     slug = viewer.organization.slug
@@ -95,4 +103,6 @@ def team_links(viewer: Membership, team: Team) -> list[WorkLink]:
         links.append(
             WorkLink(_("Deals"), _url("deals:deal_list", slug, {"team": team.pk}), "deals")
         )
+    # What the team's people were thanked for (kudos are the organisation's to read).
+    links.append(WorkLink(_("Kudos"), _url("motivation:kudos", slug, {"team": team.pk}), "kudos"))
     return links

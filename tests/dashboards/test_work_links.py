@@ -36,6 +36,7 @@ def test_a_manager_reads_their_persons_dashboard_goals_and_deals(client_for, man
         "dashboard": f"/o/acme/dashboards/member/{member.user_id}/",
         "goals": f"/o/acme/goals/team/?team={team.pk}",
         "deals": f"/o/acme/deals/list/?owner={member.user_id}",
+        "recognition": f"/o/acme/people/{member.user_id}/motivation/",
     }
     for url in found.values():
         assert client.get(url).status_code == 200, url
@@ -49,16 +50,22 @@ def test_a_member_reads_their_own_work_and_none_of_a_teammates(client_for, membe
         "dashboard": f"/o/acme/dashboards/member/{member.user_id}/",
         "goals": "/o/acme/goals/",
         "deals": "/o/acme/deals/list/",
+        "recognition": f"/o/acme/people/{member.user_id}/motivation/",
     }
     for url in own.values():
         assert client.get(url).status_code == 200, url
-    assert links(client, f"/o/acme/members/{teammate.user_id}/") == {}
+    # A teammate's work stays theirs; what they were thanked for is everyone's to read.
+    assert links(client, f"/o/acme/members/{teammate.user_id}/") == {
+        "recognition": f"/o/acme/people/{teammate.user_id}/motivation/"
+    }
 
 
-def test_a_manager_of_another_team_gets_no_links_to_someone_elses_person(
+def test_a_manager_of_another_team_gets_only_the_recognition_of_someone_elses_person(
     client_for, other_manager, member
 ):
-    assert links(client_for(other_manager), f"/o/acme/members/{member.user_id}/") == {}
+    assert links(client_for(other_manager), f"/o/acme/members/{member.user_id}/") == {
+        "recognition": f"/o/acme/people/{member.user_id}/motivation/"
+    }
 
 
 def test_team_pages_link_to_the_team_dashboard_goals_and_deals_for_its_managers(
@@ -71,17 +78,25 @@ def test_team_pages_link_to_the_team_dashboard_goals_and_deals_for_its_managers(
             "dashboard": f"/o/acme/dashboards/team/{team.pk}/",
             "goals": f"/o/acme/goals/team/?team={team.pk}",
             "deals": f"/o/acme/deals/list/?team={team.pk}",
+            "kudos": f"/o/acme/kudos/?team={team.pk}",
         }
         for url in found.values():
             assert client.get(url).status_code == 200, url
-    assert links(client_for(manager), f"/o/acme/teams/{other_team.pk}/") == {}
+    assert links(client_for(manager), f"/o/acme/teams/{other_team.pk}/") == {
+        "kudos": f"/o/acme/kudos/?team={other_team.pk}"
+    }
 
 
 def test_a_member_of_the_team_gets_only_the_goals_they_read(client_for, member, team, other_team):
     client = client_for(member)
 
-    assert links(client, f"/o/acme/teams/{team.pk}/") == {"goals": "/o/acme/goals/"}
-    assert links(client, f"/o/acme/teams/{other_team.pk}/") == {}
+    assert links(client, f"/o/acme/teams/{team.pk}/") == {
+        "goals": "/o/acme/goals/",
+        "kudos": f"/o/acme/kudos/?team={team.pk}",
+    }
+    assert links(client, f"/o/acme/teams/{other_team.pk}/") == {
+        "kudos": f"/o/acme/kudos/?team={other_team.pk}"
+    }
 
 
 def test_your_teams_lists_the_teams_a_manager_leads(
