@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import rules
 from accounts.models import Membership, Organization, User
@@ -201,6 +202,28 @@ class ReminderRun:
     reminded: int
 
 
+def _nudge_in_each_language(
+    org: Organization, people: Iterable[tuple[int, str]], *, event: str, url: str, text: Any
+) -> int:
+    """One nudge notification per person (idempotent on `event`), written in each reader's
+    language; returns how many were sent."""
+    sent = 0
+    for locale, recipients in _by_language(people).items():
+        with transaction.atomic(), translation.override(locale):
+            sent += len(
+                notify(
+                    org=org,
+                    kind="nudge",
+                    recipients=recipients,
+                    actor=None,
+                    event=event,
+                    url=url,
+                    text=str(text),
+                )
+            )
+    return sent
+
+
 def _due(org: Organization, now: datetime, chosen_weekday: int) -> date | None:
     """The organisation week (its start) whose reminders are due at `now`, if any."""
     local = now.astimezone(org.tzinfo)
@@ -234,18 +257,13 @@ def send_checkin_reminders(*, now: datetime | None = None) -> ReminderRun:
             .exclude(user_id__in=done)
             .values_list("user_id", "user__locale")
         )
-        for locale, recipients in _by_language(people).items():
-            with transaction.atomic(), translation.override(locale):
-                sent = notify(
-                    org=org,
-                    kind="nudge",
-                    recipients=recipients,
-                    actor=None,
-                    event=f"checkin-reminder:{week_start.isoformat()}",
-                    url=reverse("motivation:checkins", args=[org.slug]),
-                    text=_("How was your week? Your weekly check-in takes a minute."),
-                )
-            reminded += len(sent)
+        reminded += _nudge_in_each_language(
+            org,
+            people,
+            event=f"checkin-reminder:{week_start.isoformat()}",
+            url=reverse("motivation:checkins", args=[org.slug]),
+            text=gettext_lazy("How was your week? Your weekly check-in takes a minute."),
+        )
     return ReminderRun(organizations=orgs, reminded=reminded)
 
 
@@ -591,18 +609,13 @@ def send_manager_nudges(*, now: datetime | None = None) -> NudgeRun:
             ):
                 by_week.setdefault(week_start, []).append((manager.user_id, manager.user.locale))
         for week_start, managers in sorted(by_week.items()):
-            for locale, recipients in _by_language(managers).items():
-                with transaction.atomic(), translation.override(locale):
-                    sent = notify(
-                        org=org,
-                        kind="nudge",
-                        recipients=recipients,
-                        actor=None,
-                        event=f"talk-nudge:{week_start.isoformat()}",
-                        url=reverse("motivation:talk", args=[org.slug]),
-                        text=_("This week's list of who to talk to, and why, is ready."),
-                    )
-                nudged += len(sent)
+            nudged += _nudge_in_each_language(
+                org,
+                managers,
+                event=f"talk-nudge:{week_start.isoformat()}",
+                url=reverse("motivation:talk", args=[org.slug]),
+                text=gettext_lazy("This week's list of who to talk to, and why, is ready."),
+            )
     return NudgeRun(organizations=orgs, nudged=nudged)
 
 
