@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,13 +27,10 @@ from evaluations.forms import (
 from evaluations.models import Evaluation
 from salesmgmt.csv_files import limit_export, streaming_csv_response
 from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.pagination import page_of
 from salesmgmt.tenancy import org_view
 
 PER_PAGE = 25
-
-
-def _page(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Any:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 # --- criteria -----------------------------------------------------------------------------
@@ -62,7 +58,7 @@ def criteria(request: Any) -> HttpResponse:
     context = {
         "form": form,
         "filter": filtered,
-        "page": _page(request, listed),
+        "page": page_of(request, listed, PER_PAGE),
         "editable": editable,
     }
     status = 422 if form is not None and form.errors else 200
@@ -111,7 +107,7 @@ def cycles(request: Any) -> HttpResponse:
         else:
             messages.success(request, _("Cycle created."))
             return redirect("evaluations:cycles", request.org.slug)
-    page = _page(request, access.cycles_visible_to(me))
+    page = page_of(request, access.cycles_visible_to(me), PER_PAGE)
     context = {
         "form": form,
         "page": page,
@@ -219,7 +215,7 @@ def evaluation_list(request: Any) -> HttpResponse:
         request.GET, queryset=base.order_by("-cycle__start", "subject__name", "kind"), actor=me
     )
     listed = filtered.qs if filtered.is_valid() else base.none()
-    page = _page(request, listed)
+    page = page_of(request, listed, PER_PAGE)
     return render(request, "evaluations/evaluation_list.html", {"filter": filtered, "page": page})
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from messaging.forms import (
 from messaging.models import Comment, Notification, Post, Reaction
 from salesmgmt import periods
 from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.pagination import page_of
 from salesmgmt.tenancy import org_view
 
 POSTS_PER_PAGE = 20
@@ -63,10 +63,6 @@ def _card(request: Any, post_id: int) -> Post:
     return selectors.decorate(request.membership, [post])[0]
 
 
-def _page(request: HttpRequest, items: Any, per_page: int) -> Any:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
-
-
 def _too_large(request: HttpRequest) -> HttpResponse:
     context = {"detail": _("The request is too large: at most 4 photos of 10 MB each.")}
     return render(request, "messaging/too_large.html", context, status=413)
@@ -82,7 +78,7 @@ def feed(request: Any) -> HttpResponse:
     me = request.membership
     filtered = selectors.filter_posts(me, request.GET)
     posts = filtered.qs if filtered.is_valid() else selectors.feed_posts(me).none()
-    page = _page(request, posts, POSTS_PER_PAGE)
+    page = page_of(request, posts, POSTS_PER_PAGE)
     cards = selectors.decorate(me, list(page.object_list))
     newest = max((p.pk for p in cards), default=0) if page.number == 1 else 0
     context = {
@@ -359,7 +355,7 @@ def report_list(request: Any) -> HttpResponse:
     """Managers: the reports to review (unreviewed first). Everyone: their own reports."""
     me = request.membership
     reviewing = access.coaches_others(me)
-    queue = _page(request, selectors.reports_to_review(me), ITEMS_PER_PAGE) if reviewing else None
+    queue = page_of(request, selectors.reports_to_review(me), ITEMS_PER_PAGE) if reviewing else None
     mine = list(selectors.own_reports(me)[:ITEMS_PER_PAGE])
     context = {
         "queue": queue,
@@ -429,7 +425,10 @@ def conversation_list(request: Any) -> HttpResponse:
                 org_slug=request.org.slug,
                 conversation_id=conversation.pk,
             )
-    context = {"form": form, "page": _page(request, selectors.conversations_of(me), ITEMS_PER_PAGE)}
+    context = {
+        "form": form,
+        "page": page_of(request, selectors.conversations_of(me), ITEMS_PER_PAGE),
+    }
     return render(
         request, "messaging/conversation_list.html", context, status=422 if form.errors else 200
     )
@@ -486,7 +485,7 @@ def notification_list(request: Any) -> HttpResponse:
     if request.method == "POST":
         services.mark_notifications_read(actor=me)
         return redirect("messaging:notification_list", org_slug=request.org.slug)
-    page = _page(request, selectors.notifications_for(me), ITEMS_PER_PAGE)
+    page = page_of(request, selectors.notifications_for(me), ITEMS_PER_PAGE)
     context = {"page": page, "unread": selectors.unread_count(me)}
     return render(request, "messaging/notification_list.html", context)
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,13 +29,10 @@ from motivation.forms import (
 from motivation.models import OneOnOne
 from salesmgmt import periods
 from salesmgmt.errors import DomainError, add_domain_error_to_form
+from salesmgmt.pagination import page_of
 from salesmgmt.tenancy import org_view
 
 PER_PAGE = 25
-
-
-def _page(request: HttpRequest, items: Any, per_page: int = PER_PAGE) -> Any:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
 # --- check-ins ----------------------------------------------------------------------------
@@ -71,7 +67,7 @@ def checkins(request: Any) -> HttpResponse:
         "form": form,
         "mine": mine,
         "filter": filtered,
-        "page": _page(request, listed),
+        "page": page_of(request, listed, PER_PAGE),
         "coaches": access.coaches_others(me),
     }
     return render(request, "motivation/checkins.html", context, status=422 if form.errors else 200)
@@ -153,7 +149,7 @@ def one_on_ones(request: Any) -> HttpResponse:
             return redirect("motivation:one_on_one_detail", request.org.slug, created.pk)
     filtered = selectors.filter_one_on_ones(me, request.GET)
     listed = filtered.qs if filtered.is_valid() else selectors.one_on_ones_for(me).none()
-    page = _page(request, listed)
+    page = page_of(request, listed, PER_PAGE)
     context = {
         "form": form if coaches else None,
         "filter": filtered,
@@ -315,7 +311,7 @@ def kudos(request: Any) -> HttpResponse:
             return redirect("motivation:kudos", request.org.slug)
     filtered = selectors.filter_kudos(me, request.GET)
     listed = filtered.qs if filtered.is_valid() else selectors.kudos_for(me).none()
-    page = _page(request, listed)
+    page = page_of(request, listed, PER_PAGE)
     context = {
         "form": form,
         "filter": filtered,
