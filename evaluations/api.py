@@ -200,7 +200,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class EvaluationDetailSerializer(EvaluationSerializer):
     evidence = serializers.SerializerMethodField(
         help_text=gettext_lazy(
-            "Read-only, for the cycle's dates: goals, activities by type, deals won, "
+            "Read-only, for the cycle's dates: goals, activities by type, funnel, deals won "
+            "and the open pipeline at the cycle's end ({count, amount, currency}), "
             "accompaniments, kudos received, 1:1s held."
         )
     )
