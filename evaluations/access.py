@@ -123,6 +123,16 @@ def can_acknowledge_evaluation(actor: Membership, evaluation: Evaluation) -> boo
     )
 
 
+def can_turn_next_steps_into_action_items(actor: Membership, evaluation: Evaluation) -> bool:
+    """The evaluator (or an admin) makes a manager evaluation's next steps 1:1 action items
+    (once it is released: services)."""
+    return (
+        can_view_evaluation(actor, evaluation)
+        and evaluation.kind == Evaluation.Kind.MANAGER
+        and (evaluation.evaluator_id == actor.user_id or bool(rules.is_org_admin(actor)))
+    )
+
+
 def leads_a_team(membership: Membership) -> bool:
     """Is the person evaluated as a manager (on the managers' criteria)?"""
     return bool(rules.is_manager_or_admin(membership))

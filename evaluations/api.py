@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -22,7 +23,9 @@ from accounts import rules
 from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, CycleFilter, EvaluationFilter
 from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
+from motivation import access as motivation_access
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.errors import DomainError
 
 # --- criteria -------------------------------------------------------------------------------
 
@@ -175,6 +178,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
     ratings = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     comments = serializers.DictField(child=serializers.CharField(), read_only=True)
     summary = serializers.DictField(child=serializers.CharField(), read_only=True)
+    next_steps_one_on_one = serializers.IntegerField(
+        source="next_steps_one_on_one_id",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The 1:1 whose action items the next steps became, if they did."),
+    )
 
     class Meta:
         model = Evaluation
@@ -193,6 +202,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "response",
             "submitted_at",
             "acknowledged_at",
+            "next_steps_one_on_one",
         ]
         read_only_fields = fields
 
@@ -236,6 +246,33 @@ class FinalRatingSerializer(serializers.Serializer):
 
 class AcknowledgeSerializer(serializers.Serializer):
     response = serializers.CharField(allow_blank=True, required=False, max_length=5_000)
+
+
+class NextStepsSerializer(serializers.Serializer):
+    one_on_one = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("One of your 1:1s with the person; none: a new 1:1 on `date`."),
+    )
+    date = SupportedDateField(
+        required=False, help_text=gettext_lazy("The new 1:1's date (default: today).")
+    )
+    due = SupportedDateField(
+        required=False, allow_null=True, help_text=gettext_lazy("When the items are due.")
+    )
+
+
+class ActionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    owner = serializers.IntegerField(source="owner_id")
+    due = serializers.DateField(allow_null=True)
+
+
+class NextStepsResultSerializer(serializers.Serializer):
+    one_on_one = serializers.IntegerField(source="pk")
+    date = serializers.DateField()
+    action_items = ActionItemSerializer(many=True, source="added")
 
 
 class EvaluationFilterBackend(DjangoFilterBackend):
@@ -298,6 +335,36 @@ class EvaluationViewSet(
         """Every criterion rated; extreme or far-apart manager ratings carry a comment."""
         done = services.submit_evaluation(actor=self.membership, evaluation=self.get_object())
         return Response(EvaluationDetailSerializer(done).data)
+
+    @extend_schema(request=NextStepsSerializer, responses={201: NextStepsResultSerializer})
+    @action(detail=True, methods=["post"], url_path="action-items")
+    def action_items(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The evaluator (or an admin) turns a released manager evaluation's next steps (one
+        per line) into action items of the subject on a 1:1: one of theirs with the person
+        (`one_on_one`) or a new one on `date`. Once per evaluation (400 the second time)."""
+        evaluation = self.get_object()
+        rules.require(access.can_turn_next_steps_into_action_items(self.membership, evaluation))
+        data = NextStepsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        chosen = data.validated_data.get("one_on_one")
+        one_on_one = None
+        if chosen is not None:
+            one_on_one = (
+                motivation_access.one_on_ones_visible_to(self.membership).filter(pk=chosen).first()
+            )
+            if one_on_one is None:
+                raise DomainError(
+                    _("Choose one of your own 1:1s with this person."), field="one_on_one"
+                )
+        held, added = services.next_steps_to_one_on_one(
+            actor=self.membership,
+            evaluation=evaluation,
+            one_on_one=one_on_one,
+            day=data.validated_data.get("date"),
+            due=data.validated_data.get("due"),
+        )
+        held.added = added
+        return Response(NextStepsResultSerializer(held).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AcknowledgeSerializer, responses=EvaluationDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -104,3 +104,24 @@ class FinalRatingForm(forms.Form):
     final_note = forms.CharField(
         label=_("Why"), max_length=1_000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NextStepsForm(forms.Form):
+    """Where the next steps go: one of the evaluator's 1:1s with the person, or a new one."""
+
+    one_on_one = forms.TypedChoiceField(
+        label=_("1:1"), coerce=int, empty_value=None, required=False
+    )
+    date = DateField(
+        label=_("Date of the new 1:1"),
+        required=False,
+        help_text=_("Default: today. Only when no existing 1:1 is chosen."),
+    )
+    due = DateField(label=_("Due"), required=False)
+
+    def __init__(self, *args: Any, one_on_ones: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["one_on_one"].choices = [
+            ("", _("A new 1:1")),
+            *[(str(o.pk), o.date.isoformat()) for o in one_on_ones],
+        ]

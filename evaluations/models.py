@@ -159,6 +159,10 @@ class Evaluation(OrgScopedModel):
         _("note on the final rating"), max_length=DESCRIPTION_MAX, blank=True
     )
     response = models.TextField(_("response"), max_length=DESCRIPTION_MAX * 5, blank=True)
+    # The 1:1 whose action items the next steps became (once: see services).
+    next_steps_one_on_one = models.ForeignKey(
+        "motivation.OneOnOne", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

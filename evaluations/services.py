@@ -5,6 +5,7 @@ Services raise `DomainError` (400: the input breaks a rule) or `PermissionDenied
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,9 @@ from evaluations.models import (
 )
 from messaging.models import Notification
 from messaging.services import notify
+from motivation import services as motivation_services
+from motivation.models import ITEM_MAX, ActionItem, OneOnOne
+from motivation.services import NewActionItem
 from salesmgmt.errors import DomainError
 
 C = EvaluationCriterion
@@ -442,6 +446,83 @@ def acknowledge_evaluation(
     evaluation.response = response.strip()
     evaluation.save(update_fields=["status", "acknowledged_at", "response", "updated_at"])
     return evaluation
+
+
+# --- next steps as 1:1 action items --------------------------------------------------------
+
+_BULLET = re.compile(r"^(?:[-*•・●]|\d+[.)])\s*")
+
+
+def next_steps_of(evaluation: Evaluation) -> list[str]:
+    """The summary's next steps, one per line (bullets and numbering dropped), each cut to
+    the length of an action item."""
+    steps = []
+    for line in evaluation.summary.get("next_steps", "").splitlines():
+        text = _BULLET.sub("", line.strip()).strip()
+        if text:
+            steps.append(text if len(text) <= ITEM_MAX else text[: ITEM_MAX - 1] + "…")
+    return steps
+
+
+@transaction.atomic
+def next_steps_to_one_on_one(
+    *,
+    actor: Membership,
+    evaluation: Evaluation,
+    one_on_one: OneOnOne | None = None,
+    day: date | None = None,
+    due: date | None = None,
+) -> tuple[OneOnOne, list[ActionItem]]:
+    """The evaluator (or an admin) turns a released evaluation's next steps into action
+    items of the subject, on one of the actor's 1:1s with them or on a new one (`day`,
+    default today). Once per evaluation: a second time is refused (400), nothing added."""
+    evaluation = (
+        Evaluation.objects.select_for_update().select_related("cycle").get(pk=evaluation.pk)
+    )
+    rules.require(access.can_turn_next_steps_into_action_items(actor, evaluation))
+    if evaluation.status not in access.SHOWN_TO_SUBJECT:
+        raise DomainError(_("Next steps become 1:1 action items once the evaluation is released."))
+    if evaluation.next_steps_one_on_one_id is not None:
+        raise DomainError(
+            _("These next steps are already action items of the 1:1 of %(date)s.")
+            % {"date": evaluation.next_steps_one_on_one.date.isoformat()}
+        )
+    steps = next_steps_of(evaluation)
+    if not steps:
+        raise DomainError(_("This evaluation has no next steps."))
+    subject = (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(user_id=evaluation.subject_id, active=True)
+        .first()
+    )
+    if subject is None:
+        raise DomainError(_("This person is no longer an active member of the organisation."))
+    items = [NewActionItem(text=t, owner_id=evaluation.subject_id, due=due) for t in steps]
+    if one_on_one is None:
+        held = motivation_services.hold_one_on_one(
+            actor=actor,
+            member=subject,
+            day=day,
+            agenda=_("Next steps from the evaluation: %(cycle)s")
+            % {"cycle": evaluation.cycle.name},
+            action_items=items,
+        )
+    else:
+        if (
+            one_on_one.organization_id != actor.organization_id
+            or one_on_one.manager_id != actor.user_id
+            or one_on_one.member_id != evaluation.subject_id
+        ):
+            raise DomainError(
+                _("Choose one of your own 1:1s with this person."), field="one_on_one"
+            )
+        held = motivation_services.update_one_on_one(
+            actor=actor, one_on_one=one_on_one, add_items=items
+        )
+    evaluation.next_steps_one_on_one = held
+    evaluation.save(update_fields=["next_steps_one_on_one", "updated_at"])
+    added = held.action_items.filter(owner_id=evaluation.subject_id).order_by("-id")[: len(items)]
+    return held, sorted(added, key=lambda item: item.pk)
 
 
 FINAL_STAGES = (Cycle.Status.CALIBRATION, Cycle.Status.RELEASED)

@@ -33,6 +33,11 @@ org_urlpatterns = [
         name="evaluation_final",
     ),
     path(
+        "evaluations/<int:evaluation_id>/action-items/",
+        views.evaluation_action_items,
+        name="evaluation_action_items",
+    ),
+    path(
         "evaluations/<int:evaluation_id>/acknowledge/",
         views.evaluation_acknowledge,
         name="evaluation_acknowledge",

@@ -11,6 +11,7 @@ from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -23,8 +24,10 @@ from evaluations.forms import (
     CycleForm,
     EvaluationForm,
     FinalRatingForm,
+    NextStepsForm,
 )
 from evaluations.models import Evaluation
+from motivation import access as motivation_access
 from salesmgmt.csv_files import limit_export, streaming_csv_response
 from salesmgmt.errors import DomainError, add_domain_error_to_form
 from salesmgmt.pagination import page_of
@@ -221,7 +224,7 @@ def evaluation_list(request: Any) -> HttpResponse:
 
 def _visible_evaluation(request: Any, evaluation_id: int) -> Evaluation:
     found = access.evaluations_visible_to(request.membership).select_related(
-        "cycle", "subject", "evaluator", "subject_team"
+        "cycle", "subject", "evaluator", "subject_team", "next_steps_one_on_one"
     )
     return get_object_or_404(found, pk=evaluation_id)
 
@@ -237,11 +240,7 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
     writable = access.can_write_evaluation(me, evaluation)
     if request.method == "POST" and not writable:
         raise PermissionDenied
-    initial: dict[str, Any] = {**evaluation.summary}
-    for c in criteria:
-        initial[f"rating_{c.key}"] = evaluation.ratings.get(c.key)
-        initial[f"comment_{c.key}"] = evaluation.comments.get(c.key, "")
-    form = EvaluationForm(request.POST or None, criteria=criteria, initial=initial)
+    form = _evaluation_form(evaluation, criteria, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_evaluation(actor=me, evaluation=evaluation, **form.values())
@@ -253,6 +252,23 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
             done = _("Evaluation submitted.") if "submit" in request.POST else _("Saved.")
             messages.success(request, done)
             return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+    status = 422 if form.errors else 200
+    return _render_detail(request, evaluation, form, writable=writable, status=status)
+
+
+def _render_detail(
+    request: Any,
+    evaluation: Evaluation,
+    form: EvaluationForm | None = None,
+    *,
+    writable: bool,
+    next_steps_form: NextStepsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    me = request.membership
+    criteria = services.criteria_for(evaluation)
+    if form is None:
+        form = _evaluation_form(evaluation, criteria)
     own = services.self_evaluation_of(evaluation)
     shown_own = own if own is not None and access.can_view_evaluation(me, own) else None
     numbers = evidence.evidence_for(evaluation)
@@ -280,13 +296,27 @@ def evaluation_detail(request: Any, evaluation_id: int) -> HttpResponse:
         and evaluation.kind == Evaluation.Kind.MANAGER
         and evaluation.cycle.status in services.FINAL_STAGES
         else None,
+        "next_steps_form": next_steps_form or _next_steps_form(me, evaluation),
+        "next_steps_one_on_one": evaluation.next_steps_one_on_one
+        if evaluation.next_steps_one_on_one_id is not None
+        and motivation_access.can_view_one_on_one(me, evaluation.next_steps_one_on_one)
+        else None,
         "acknowledge_form": AcknowledgeForm()
         if access.can_acknowledge_evaluation(me, evaluation)
         and evaluation.status == Evaluation.Status.RELEASED
         else None,
     }
-    status = 422 if form.errors else 200
     return render(request, "evaluations/evaluation_detail.html", context, status=status)
+
+
+def _evaluation_form(
+    evaluation: Evaluation, criteria: list[Any], data: Any = None
+) -> EvaluationForm:
+    initial: dict[str, Any] = {**evaluation.summary}
+    for c in criteria:
+        initial[f"rating_{c.key}"] = evaluation.ratings.get(c.key)
+        initial[f"comment_{c.key}"] = evaluation.comments.get(c.key, "")
+    return EvaluationForm(data, criteria=criteria, initial=initial)
 
 
 @org_view
@@ -332,3 +362,67 @@ def evaluation_final(request: Any, evaluation_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Final rating saved."))
     return redirect("evaluations:evaluation_detail", request.org.slug, evaluation.pk)
+
+
+def _my_one_on_ones_with_subject(me: Any, evaluation: Evaluation) -> Any:
+    return (
+        motivation_access.one_on_ones_visible_to(me)
+        .filter(manager_id=me.user_id, member_id=evaluation.subject_id)
+        .order_by("-date", "-id")[:10]
+    )
+
+
+def _next_steps_form(me: Any, evaluation: Evaluation, data: Any = None) -> NextStepsForm | None:
+    """The form turning next steps into 1:1 action items, for whoever may (once released)."""
+    if (
+        not access.can_turn_next_steps_into_action_items(me, evaluation)
+        or evaluation.status not in access.SHOWN_TO_SUBJECT
+        or evaluation.next_steps_one_on_one_id is not None
+        or not services.next_steps_of(evaluation)
+    ):
+        return None
+    return NextStepsForm(data, one_on_ones=_my_one_on_ones_with_subject(me, evaluation))
+
+
+@org_view
+@require_POST
+def evaluation_action_items(request: Any, evaluation_id: int) -> HttpResponse:
+    """The evaluator (or an admin) turns the next steps into action items of a 1:1."""
+    me = request.membership
+    evaluation = _visible_evaluation(request, evaluation_id)
+    if not access.can_turn_next_steps_into_action_items(me, evaluation):
+        raise PermissionDenied
+    form = NextStepsForm(request.POST, one_on_ones=_my_one_on_ones_with_subject(me, evaluation))
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Choose a 1:1 or a valid date."))
+        chosen = form.cleaned_data["one_on_one"]
+        one_on_one = (
+            motivation_access.one_on_ones_visible_to(me).filter(pk=chosen).first()
+            if chosen is not None
+            else None
+        )
+        held, added = services.next_steps_to_one_on_one(
+            actor=me,
+            evaluation=evaluation,
+            one_on_one=one_on_one,
+            day=form.cleaned_data["date"],
+            due=form.cleaned_data["due"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        writable = access.can_write_evaluation(me, evaluation)
+        shown = form if _next_steps_form(me, evaluation) is not None else None
+        return _render_detail(
+            request, evaluation, writable=writable, next_steps_form=shown, status=422
+        )
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d action item added to the 1:1 of %(date)s.",
+            "%(n)d action items added to the 1:1 of %(date)s.",
+            len(added),
+        )
+        % {"n": len(added), "date": held.date.isoformat()},
+    )
+    return redirect("motivation:one_on_one_detail", request.org.slug, held.pk)

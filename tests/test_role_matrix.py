@@ -216,6 +216,8 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),
     ("evaluations:evaluation_acknowledge", "POST"): (L, N, N,    403,  N,    N,    N),
     ("evaluations:evaluation_final", "POST"):   (L,   N,   N,    403,  N,    N,    N),
+    # next steps into 1:1 action items: the evaluator, once released (a draft: refused)
+    ("evaluations:evaluation_action_items", "POST"): (L, N, N,   422,  N,    N,    N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -347,6 +349,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:evaluation-detail", "PATCH"):         (401, N,   N,    OK,   N,    N,    N),
     ("api:evaluation-submit", "POST"):          (401, N,   N,    OK,   N,    N,    N),
     ("api:evaluation-acknowledge", "POST"):     (401, N,   N,    403,  N,    N,    N),
+    ("api:evaluation-action-items", "POST"):    (401, N,   N,    400,  N,    N,    N),
 }
 # fmt: on
 
