@@ -143,6 +143,38 @@ def can_view_calibration(actor: Membership) -> bool:
     return bool(rules.is_manager_or_admin(actor))
 
 
+def can_assign_evaluators(actor: Membership) -> bool:
+    """Admins name who evaluates a person in a cycle."""
+    return bool(rules.is_org_admin(actor))
+
+
+def evaluators_assignable_by(actor: Membership) -> QuerySet[Membership]:
+    """Whom an admin may name as evaluator: the organisation's active managers and admins
+    (besides the person evaluated: services)."""
+    qs = Membership.objects.for_org(actor.organization_id)
+    if not can_assign_evaluators(actor):
+        return qs.none()
+    return qs.filter(rules.TEAM_LEADERS, active=True)
+
+
+def people_without_evaluator_for(actor: Membership, found: list[Evaluation]) -> list[Evaluation]:
+    """Of the evaluations nobody can write (`services.unassigned_in`), those the actor is
+    told about: admins all; managers their teams' people; nobody else any."""
+    if not actor.active:
+        return []
+    if rules.is_org_admin(actor):
+        return found
+    if not rules.is_manager_or_admin(actor):
+        return []
+    managed = set(
+        Membership.objects.for_org(actor.organization_id)
+        .filter(team_id__in=rules.managed_team_ids(actor))
+        .exclude(user_id=actor.user_id)
+        .values_list("user_id", flat=True)
+    )
+    return [e for e in found if e.subject_id in managed]
+
+
 def can_set_final_rating(actor: Membership, evaluation: Evaluation) -> bool:
     """Admins settle a manager evaluation's final rating (calibration; afterwards, audited)."""
     return can_view_evaluation(actor, evaluation) and bool(rules.is_org_admin(actor))

@@ -85,11 +85,28 @@ class CriterionViewSet(
 class CycleSerializer(serializers.ModelSerializer):
     start = SupportedDateField()
     end = SupportedDateField()
+    without_evaluator = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "People evaluated in the cycle whom nobody can evaluate yet (no evaluator, or one "
+            "who has left) until an admin assigns one: admins see all, managers their teams' "
+            "people, members none."
+        )
+    )
 
     class Meta:
         model = EvaluationCycle
-        fields = ["id", "name", "start", "end", "status"]
-        read_only_fields = ["status"]
+        fields = ["id", "name", "start", "end", "status", "without_evaluator"]
+        read_only_fields = ["status", "without_evaluator"]
+
+    def get_without_evaluator(self, obj: EvaluationCycle) -> list[int]:
+        return list(self.context.get("without_evaluator", {}).get(obj.pk, []))
+
+
+class AssignEvaluatorSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(help_text=gettext_lazy("The person evaluated (user id)."))
+    evaluator = serializers.IntegerField(
+        help_text=gettext_lazy("An active manager or admin other than the person (user id).")
+    )
 
 
 class AdvanceSerializer(serializers.Serializer):
@@ -116,6 +133,7 @@ class CalibrationSerializer(serializers.Serializer):
     org_mean = serializers.FloatField(allow_null=True)
     outliers = serializers.ListField(child=serializers.IntegerField())
     mismatches = MismatchSerializer(many=True)
+    without_evaluator = serializers.ListField(child=serializers.IntegerField())
 
 
 @extend_schema_view(
@@ -146,6 +164,46 @@ class CycleViewSet(
         made = services.create_cycle(actor=self.membership, **data.validated_data)
         return Response(CycleSerializer(made).data, status=status.HTTP_201_CREATED)
 
+    def _without_evaluator(self, cycles: Any) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        unassigned = list(services.unassigned_in([c.pk for c in cycles]))
+        for evaluation in access.people_without_evaluator_for(self.membership, unassigned):
+            found.setdefault(evaluation.cycle_id, []).append(evaluation.subject_id)
+        return found
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        self.gaps = self._without_evaluator(page if page is not None else queryset)
+        return page
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "without_evaluator": getattr(self, "gaps", {})}
+
+    def _shown(self, cycle: EvaluationCycle) -> dict[str, Any]:
+        gaps = self._without_evaluator([cycle])
+        return dict(CycleSerializer(cycle, context={"without_evaluator": gaps}).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._shown(self.get_object()))
+
+    @extend_schema(request=AssignEvaluatorSerializer, responses=CycleSerializer)
+    @action(detail=True, methods=["post"], url_path="assign-evaluator")
+    def assign_evaluator(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """An admin names who evaluates `subject` in the cycle (self or manager review,
+        before the manager evaluation is submitted; audited)."""
+        cycle = self.get_object()
+        rules.require(access.can_assign_evaluators(self.membership))
+        data = AssignEvaluatorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.assign_evaluator(
+            actor=self.membership,
+            cycle=cycle,
+            subject_id=data.validated_data["subject"],
+            evaluator_id=data.validated_data["evaluator"],
+        )
+        cycle.refresh_from_db()
+        return Response(self._shown(cycle))
+
     @extend_schema(request=AdvanceSerializer, responses=CycleSerializer)
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -156,7 +214,7 @@ class CycleViewSet(
         moved = services.advance_cycle(
             actor=self.membership, cycle=cycle, to=data.validated_data["to"]
         )
-        return Response(CycleSerializer(moved).data)
+        return Response(self._shown(moved))
 
     @extend_schema(request=None, responses=CalibrationSerializer)
     @action(detail=True, methods=["get"])
@@ -173,7 +231,12 @@ class CycleViewSet(
 
 class EvaluationSerializer(serializers.ModelSerializer):
     subject = serializers.IntegerField(source="subject_id", read_only=True)
-    evaluator = serializers.IntegerField(source="evaluator_id", read_only=True)
+    evaluator = serializers.IntegerField(
+        source="evaluator_id",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("null while nobody can evaluate the person (see the cycle)."),
+    )
     cycle = serializers.IntegerField(source="cycle_id", read_only=True)
     ratings = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     comments = serializers.DictField(child=serializers.CharField(), read_only=True)
@@ -270,9 +333,9 @@ class ActionItemSerializer(serializers.Serializer):
 
 
 class NextStepsResultSerializer(serializers.Serializer):
-    one_on_one = serializers.IntegerField(source="pk")
+    one_on_one = serializers.IntegerField()
     date = serializers.DateField()
-    action_items = ActionItemSerializer(many=True, source="added")
+    action_items = ActionItemSerializer(many=True)
 
 
 class EvaluationFilterBackend(DjangoFilterBackend):
@@ -363,8 +426,8 @@ class EvaluationViewSet(
             day=data.validated_data.get("date"),
             due=data.validated_data.get("due"),
         )
-        held.added = added
-        return Response(NextStepsResultSerializer(held).data, status=status.HTTP_201_CREATED)
+        shown = {"one_on_one": held.pk, "date": held.date, "action_items": added}
+        return Response(NextStepsResultSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AcknowledgeSerializer, responses=EvaluationDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +121,15 @@ class NextStepsForm(forms.Form):
 
     def __init__(self, *args: Any, one_on_ones: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["one_on_one"].choices = [
+        field = cast(forms.ChoiceField, self.fields["one_on_one"])
+        field.choices = [
             ("", _("A new 1:1")),
             *[(str(o.pk), o.date.isoformat()) for o in one_on_ones],
         ]
+
+
+class AssignEvaluatorForm(forms.Form):
+    """Who evaluates a person in a cycle (admins); the rules are the service's."""
+
+    subject = forms.IntegerField(widget=forms.HiddenInput)
+    evaluator = forms.IntegerField(label=_("Evaluator"))

@@ -138,8 +138,10 @@ class Evaluation(OrgScopedModel):
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    # None while nobody can evaluate the person (no manager above them, no other admin):
+    # flagged on the cycle and in calibration until an admin assigns someone.
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # The subject's team when the cycle opened, and whether they led one then (which
@@ -191,6 +193,6 @@ class Evaluation(OrgScopedModel):
         return f"{self.kind} evaluation of {self.subject_id} in {self.cycle_id}"
 
     @property
-    def writer_id(self) -> int:
-        """Who writes it: the subject (self evaluation) or the evaluator."""
-        return int(self.subject_id if self.kind == self.Kind.SELF else self.evaluator_id)
+    def writer_id(self) -> int | None:
+        """Who writes it: the subject (self evaluation) or the evaluator (None: nobody yet)."""
+        return self.subject_id if self.kind == self.Kind.SELF else self.evaluator_id

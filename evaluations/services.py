@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,15 +164,13 @@ def evaluators_for(org_id: int, people: list[Membership]) -> dict[int, int | Non
 
 
 def _open_self_review(cycle: EvaluationCycle) -> None:
-    """A self and a manager evaluation for every active member who has an evaluator."""
+    """A self and a manager evaluation for every active member; whoever nobody can evaluate
+    gets them without an evaluator (flagged until an admin assigns one)."""
     people = list(Membership.objects.for_org(cycle.organization_id).filter(active=True))
     evaluators = evaluators_for(cycle.organization_id, people)
     have = set(cycle.evaluations.values_list("subject_id", "kind"))
     made = []
     for person in people:
-        evaluator = evaluators[person.user_id]
-        if evaluator is None:
-            continue
         for kind in Evaluation.Kind.values:
             if (person.user_id, kind) in have:
                 continue
@@ -180,7 +179,7 @@ def _open_self_review(cycle: EvaluationCycle) -> None:
                     organization_id=cycle.organization_id,
                     cycle=cycle,
                     subject_id=person.user_id,
-                    evaluator_id=evaluator,
+                    evaluator_id=evaluators[person.user_id],
                     kind=kind,
                     subject_team_id=person.team_id,
                     leads_team=access.leads_a_team(person),
@@ -191,36 +190,105 @@ def _open_self_review(cycle: EvaluationCycle) -> None:
 
 def _catch_up(cycle: EvaluationCycle) -> None:
     """At manager review: who joined since self review gets a manager evaluation, and an
-    evaluation whose evaluator has left goes to whoever evaluates the person now."""
+    evaluation without an evaluator, or whose evaluator has left, goes to whoever evaluates
+    the person now (if anyone can)."""
     people = {
         m.user_id: m for m in Membership.objects.for_org(cycle.organization_id).filter(active=True)
     }
     evaluators = evaluators_for(cycle.organization_id, list(people.values()))
     have = set(cycle.evaluations.values_list("subject_id", flat=True))
-    joined = []
-    for user_id, person in people.items():
-        evaluator = evaluators[user_id]
-        if user_id in have or evaluator is None:
-            continue
-        joined.append(
-            Evaluation(
-                organization_id=cycle.organization_id,
-                cycle=cycle,
-                subject_id=user_id,
-                evaluator_id=evaluator,
-                kind=Evaluation.Kind.MANAGER,
-                subject_team_id=person.team_id,
-                leads_team=access.leads_a_team(person),
-            )
+    joined = [
+        Evaluation(
+            organization_id=cycle.organization_id,
+            cycle=cycle,
+            subject_id=user_id,
+            evaluator_id=evaluators[user_id],
+            kind=Evaluation.Kind.MANAGER,
+            subject_team_id=person.team_id,
+            leads_team=access.leads_a_team(person),
         )
+        for user_id, person in people.items()
+        if user_id not in have
+    ]
     Evaluation.objects.bulk_create(joined)
-    orphaned = cycle.evaluations.filter(
-        kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT, subject_id__in=people
-    ).exclude(evaluator_id__in=people)
-    for evaluation in orphaned:
-        now = evaluators[evaluation.subject_id]
+    for evaluation in unassigned(cycle):
+        now = evaluators.get(evaluation.subject_id)
         if now is not None:
             cycle.evaluations.filter(subject_id=evaluation.subject_id).update(evaluator_id=now)
+
+
+def unassigned_in(cycle_ids: list[int]) -> QuerySet[Evaluation]:
+    """Manager evaluations not yet submitted whose subject is still active and which nobody
+    can write: no evaluator, or one who has left the organisation."""
+    if not cycle_ids:
+        return Evaluation.objects.none()
+    first = Evaluation.objects.filter(cycle_id__in=cycle_ids).values("organization_id")[:1]
+    active = Membership.objects.filter(organization_id__in=first, active=True).values("user_id")
+    return (
+        Evaluation.objects.filter(
+            cycle_id__in=cycle_ids, kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT
+        )
+        .filter(subject_id__in=active)
+        .filter(Q(evaluator_id__isnull=True) | ~Q(evaluator_id__in=active))
+        .select_related("subject")
+        .order_by("cycle_id", "subject__name", "subject_id")
+    )
+
+
+def unassigned(cycle: EvaluationCycle) -> list[Evaluation]:
+    return list(unassigned_in([cycle.pk]))
+
+
+ASSIGNABLE = (Cycle.Status.SELF_REVIEW, Cycle.Status.MANAGER_REVIEW)
+
+
+@transaction.atomic
+def assign_evaluator(
+    *, actor: Membership, cycle: EvaluationCycle, subject_id: int, evaluator_id: int
+) -> Evaluation:
+    """An admin names who evaluates a person in the cycle (someone nobody could evaluate, a
+    departed evaluator's people, a move): a manager or admin of the organisation other than
+    the person, before the manager evaluation is submitted; audited. Returns it."""
+    rules.require(access.can_manage_cycles(actor))
+    cycle = EvaluationCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status not in ASSIGNABLE:
+        raise DomainError(_("Evaluators are assigned during self review and manager review."))
+    evaluation = (
+        cycle.evaluations.select_for_update()
+        .filter(kind=Evaluation.Kind.MANAGER, subject_id=subject_id)
+        .first()
+    )
+    if evaluation is None:
+        raise DomainError(_("This person is not evaluated in this cycle."), field="subject")
+    if evaluation.status != Evaluation.Status.DRAFT:
+        raise DomainError(_("This evaluation has been submitted and can no longer be changed."))
+    chosen = (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(user_id=evaluator_id, active=True)
+        .first()
+    )
+    if (
+        chosen is None
+        or chosen.user_id == evaluation.subject_id
+        or not rules.is_manager_or_admin(chosen)
+    ):
+        raise DomainError(
+            _("Choose an active manager or admin other than the person."), field="evaluator"
+        )
+    previous = evaluation.evaluator_id
+    cycle.evaluations.filter(subject_id=evaluation.subject_id).update(
+        evaluator_id=chosen.user_id, updated_at=timezone.now()
+    )
+    record_event(
+        action="evaluation_evaluator_assigned",
+        actor=actor.user_id,
+        organization=actor.organization_id,
+        target=f"evaluation:{evaluation.pk}",
+        evaluator=chosen.user_id,
+        previous=previous,
+    )
+    evaluation.refresh_from_db()
+    return evaluation
 
 
 @transaction.atomic
@@ -482,10 +550,11 @@ def next_steps_to_one_on_one(
     rules.require(access.can_turn_next_steps_into_action_items(actor, evaluation))
     if evaluation.status not in access.SHOWN_TO_SUBJECT:
         raise DomainError(_("Next steps become 1:1 action items once the evaluation is released."))
-    if evaluation.next_steps_one_on_one_id is not None:
+    earlier = evaluation.next_steps_one_on_one
+    if earlier is not None:
         raise DomainError(
             _("These next steps are already action items of the 1:1 of %(date)s.")
-            % {"date": evaluation.next_steps_one_on_one.date.isoformat()}
+            % {"date": earlier.date.isoformat()}
         )
     steps = next_steps_of(evaluation)
     if not steps:

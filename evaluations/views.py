@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.views import export_page
 from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, EvaluationFilter
 from evaluations.forms import (
     AcknowledgeForm,
+    AssignEvaluatorForm,
     CriterionForm,
     CycleForm,
     EvaluationForm,
@@ -111,11 +112,23 @@ def cycles(request: Any) -> HttpResponse:
             messages.success(request, _("Cycle created."))
             return redirect("evaluations:cycles", request.org.slug)
     page = page_of(request, access.cycles_visible_to(me), PER_PAGE)
+    unassigned = list(services.unassigned_in([c.pk for c in page]))
+    shown = access.people_without_evaluator_for(me, unassigned)
+    for cycle in page:
+        cycle.without_evaluator = [e for e in shown if e.cycle_id == cycle.pk]
+        cycle.assignable = cycle.status in services.ASSIGNABLE
+    assigns = access.can_assign_evaluators(me)
     context = {
         "form": form,
         "page": page,
         "manages": manages,
         "calibrates": access.can_view_calibration(me),
+        "assigns": assigns,
+        "candidates": access.evaluators_assignable_by(me)
+        .select_related("user")
+        .order_by("user__name", "user_id")
+        if assigns and shown
+        else [],
     }
     status = 422 if form is not None and form.errors else 200
     return render(request, "evaluations/cycles.html", context, status=status)
@@ -141,6 +154,40 @@ def cycle_advance(request: Any, cycle_id: int) -> HttpResponse:
 
 
 @org_view
+@require_POST
+def cycle_assign_evaluator(request: Any, cycle_id: int) -> HttpResponse:
+    """An admin names who evaluates a person in the cycle."""
+    me = request.membership
+    cycle = get_object_or_404(access.cycles_visible_to(me), pk=cycle_id)
+    if not access.can_assign_evaluators(me):
+        raise PermissionDenied
+    form = AssignEvaluatorForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Choose an active manager or admin other than the person."))
+        done = services.assign_evaluator(
+            actor=me,
+            cycle=cycle,
+            subject_id=form.cleaned_data["subject"],
+            evaluator_id=form.cleaned_data["evaluator"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        named = User.objects.filter(pk__in=[done.subject_id, done.evaluator_id])
+        names = {u.pk: u.display_name for u in named}
+        messages.success(
+            request,
+            _("%(evaluator)s now evaluates %(person)s.")
+            % {
+                "evaluator": names.get(done.evaluator_id or 0) or "-",
+                "person": names.get(done.subject_id) or "-",
+            },
+        )
+    return redirect("evaluations:cycles", request.org.slug)
+
+
+@org_view
 @require_http_methods(["GET"])
 def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
     """How each evaluator rates against the organisation, and ratings against their evidence."""
@@ -149,10 +196,13 @@ def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
     if not access.can_view_calibration(me):
         raise PermissionDenied
     report = calibration.calibration(me, cycle)
-    ids = {r["evaluator"] for r in report["evaluators"]} | {
-        m["subject"] for m in report["mismatches"]
-    }
+    ids = (
+        {r["evaluator"] for r in report["evaluators"]}
+        | {m["subject"] for m in report["mismatches"]}
+        | set(report["without_evaluator"])
+    )
     names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    report["without_evaluator_names"] = [names.get(i, "") for i in report["without_evaluator"]]
     for row in report["evaluators"]:
         row["name"] = names.get(row["evaluator"], "")
         row["outlier"] = row["evaluator"] in report["outliers"]
@@ -160,7 +210,7 @@ def cycle_calibration(request: Any, cycle_id: int) -> HttpResponse:
     for row in report["mismatches"]:
         row["name"] = names.get(row["subject"], "")
         row["attainment"] = round(row["evidence"]["goal_attainment"] * 100)
-    context = {"cycle": cycle, "report": report}
+    context = {"cycle": cycle, "report": report, "assigns": access.can_assign_evaluators(me)}
     return render(request, "evaluations/calibration.html", context)
 
 
@@ -188,7 +238,8 @@ def cycle_export(request: Any, cycle_id: int) -> HttpResponseBase:
     def lines(found: Any) -> Any:
         for e in found:
             yield [
-                e.subject.display_name, e.subject.email, e.kind, e.evaluator.display_name,
+                e.subject.display_name, e.subject.email, e.kind,
+                e.evaluator.display_name if e.evaluator else "",
                 e.status, *[e.ratings.get(k, "") for k in keys], e.final_rating or "",
                 e.final_note, e.summary.get("strengths", ""), e.summary.get("improve", ""),
                 e.summary.get("next_steps", ""), e.response,
@@ -269,6 +320,7 @@ def _render_detail(
     criteria = services.criteria_for(evaluation)
     if form is None:
         form = _evaluation_form(evaluation, criteria)
+    held = evaluation.next_steps_one_on_one
     own = services.self_evaluation_of(evaluation)
     shown_own = own if own is not None and access.can_view_evaluation(me, own) else None
     numbers = evidence.evidence_for(evaluation)
@@ -296,10 +348,13 @@ def _render_detail(
         and evaluation.kind == Evaluation.Kind.MANAGER
         and evaluation.cycle.status in services.FINAL_STAGES
         else None,
+        "subject_now": Membership.objects.for_org(evaluation.organization_id)
+        .filter(user_id=evaluation.subject_id, active=True)
+        .select_related("team")
+        .first(),
         "next_steps_form": next_steps_form or _next_steps_form(me, evaluation),
-        "next_steps_one_on_one": evaluation.next_steps_one_on_one
-        if evaluation.next_steps_one_on_one_id is not None
-        and motivation_access.can_view_one_on_one(me, evaluation.next_steps_one_on_one)
+        "next_steps_one_on_one": held
+        if held is not None and motivation_access.can_view_one_on_one(me, held)
         else None,
         "acknowledge_form": AcknowledgeForm()
         if access.can_acknowledge_evaluation(me, evaluation)
