@@ -166,7 +166,9 @@ class CycleViewSet(
 
     def _without_evaluator(self, cycles: Any) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
-        unassigned = list(services.unassigned_in([c.pk for c in cycles]))
+        unassigned = list(
+            services.unassigned_in(self.membership.organization_id, [c.pk for c in cycles])
+        )
         for evaluation in access.people_without_evaluator_for(self.membership, unassigned):
             found.setdefault(evaluation.cycle_id, []).append(evaluation.subject_id)
         return found
@@ -190,7 +192,8 @@ class CycleViewSet(
     @action(detail=True, methods=["post"], url_path="assign-evaluator")
     def assign_evaluator(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """An admin names who evaluates `subject` in the cycle (self or manager review,
-        before the manager evaluation is submitted; audited)."""
+        before the manager evaluation is submitted; audited); an active member not yet in
+        the cycle (joined late) is added to it."""
         cycle = self.get_object()
         rules.require(access.can_assign_evaluators(self.membership))
         data = AssignEvaluatorSerializer(data=request.data)

@@ -217,15 +217,15 @@ def _catch_up(cycle: EvaluationCycle) -> None:
             cycle.evaluations.filter(subject_id=evaluation.subject_id).update(evaluator_id=now)
 
 
-def unassigned_in(cycle_ids: list[int]) -> QuerySet[Evaluation]:
-    """Manager evaluations not yet submitted whose subject is still active and which nobody
-    can write: no evaluator, or one who has left the organisation."""
+def unassigned_in(org_id: int, cycle_ids: list[int]) -> QuerySet[Evaluation]:
+    """The organisation's manager evaluations in those cycles, not yet submitted, whose
+    subject is still active and which nobody can write: no evaluator, or one who has left."""
     if not cycle_ids:
         return Evaluation.objects.none()
-    first = Evaluation.objects.filter(cycle_id__in=cycle_ids).values("organization_id")[:1]
-    active = Membership.objects.filter(organization_id__in=first, active=True).values("user_id")
+    active = Membership.objects.for_org(org_id).filter(active=True).values("user_id")
     return (
-        Evaluation.objects.filter(
+        Evaluation.objects.for_org(org_id)
+        .filter(
             cycle_id__in=cycle_ids, kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT
         )
         .filter(subject_id__in=active)
@@ -236,10 +236,41 @@ def unassigned_in(cycle_ids: list[int]) -> QuerySet[Evaluation]:
 
 
 def unassigned(cycle: EvaluationCycle) -> list[Evaluation]:
-    return list(unassigned_in([cycle.pk]))
+    return list(unassigned_in(cycle.organization_id, [cycle.pk]))
 
 
 ASSIGNABLE = (Cycle.Status.SELF_REVIEW, Cycle.Status.MANAGER_REVIEW)
+
+
+def _add_to_cycle(cycle: EvaluationCycle, subject_id: int) -> Evaluation:
+    """A latecomer's evaluations (no evaluator yet): the manager's, and their own while
+    self review is open; 400 for anyone not an active member of the organisation."""
+    person = (
+        Membership.objects.for_org(cycle.organization_id)
+        .filter(user_id=subject_id, active=True)
+        .first()
+    )
+    if person is None:
+        raise DomainError(_("This person is not evaluated in this cycle."), field="subject")
+    kinds = [Evaluation.Kind.MANAGER]
+    if (
+        cycle.status == Cycle.Status.SELF_REVIEW
+        and not cycle.evaluations.filter(subject_id=subject_id, kind=Evaluation.Kind.SELF).exists()
+    ):
+        kinds.append(Evaluation.Kind.SELF)
+    made = [
+        Evaluation.objects.create(
+            organization_id=cycle.organization_id,
+            cycle=cycle,
+            subject_id=subject_id,
+            evaluator_id=None,
+            kind=kind,
+            subject_team_id=person.team_id,
+            leads_team=access.leads_a_team(person),
+        )
+        for kind in kinds
+    ]
+    return made[0]
 
 
 @transaction.atomic
@@ -248,7 +279,9 @@ def assign_evaluator(
 ) -> Evaluation:
     """An admin names who evaluates a person in the cycle (someone nobody could evaluate, a
     departed evaluator's people, a move): a manager or admin of the organisation other than
-    the person, before the manager evaluation is submitted; audited. Returns it."""
+    the person, before the manager evaluation is submitted; audited. Returns it. Someone
+    active who joined too late to be in the cycle is added to it (with a self evaluation
+    while self review is open)."""
     rules.require(access.can_manage_cycles(actor))
     cycle = EvaluationCycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status not in ASSIGNABLE:
@@ -259,7 +292,7 @@ def assign_evaluator(
         .first()
     )
     if evaluation is None:
-        raise DomainError(_("This person is not evaluated in this cycle."), field="subject")
+        evaluation = _add_to_cycle(cycle, subject_id)
     if evaluation.status != Evaluation.Status.DRAFT:
         raise DomainError(_("This evaluation has been submitted and can no longer be changed."))
     chosen = (

@@ -112,7 +112,7 @@ def cycles(request: Any) -> HttpResponse:
             messages.success(request, _("Cycle created."))
             return redirect("evaluations:cycles", request.org.slug)
     page = page_of(request, access.cycles_visible_to(me), PER_PAGE)
-    unassigned = list(services.unassigned_in([c.pk for c in page]))
+    unassigned = list(services.unassigned_in(me.organization_id, [c.pk for c in page]))
     shown = access.people_without_evaluator_for(me, unassigned)
     for cycle in page:
         cycle.without_evaluator = [e for e in shown if e.cycle_id == cycle.pk]

@@ -15,6 +15,7 @@ from evaluations.models import Evaluation
 from salesmgmt.errors import DomainError
 from tests.evaluations.conftest import api_url
 from tests.evaluations.test_cycles import MEMBER_KEYS, SUMMARY, _cycle, _of, _rate
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,34 @@ def test_moves_and_departures_mid_cycle_show_on_the_evaluation(
     )
     assert b'data-testid="subject-left"' in page.content
     assert b'data-testid="subject-moved"' not in page.content
+
+
+def test_an_admin_adds_someone_who_joined_too_late_to_be_in_the_cycle(
+    org, admin, manager, team, criteria
+):
+    cycle = _cycle(admin, "self_review")
+    early = MembershipFactory(organization=org, team=team)
+    with pytest.raises(DomainError):  # a bad evaluator: nothing added either
+        services.assign_evaluator(
+            actor=admin, cycle=cycle, subject_id=early.user_id, evaluator_id=early.user_id
+        )
+    assert not Evaluation.objects.filter(subject=early.user).exists()
+    services.assign_evaluator(
+        actor=admin, cycle=cycle, subject_id=early.user_id, evaluator_id=manager.user_id
+    )
+    assert set(
+        Evaluation.objects.filter(cycle=cycle, subject=early.user).values_list(
+            "kind", "evaluator_id"
+        )
+    ) == {("self", manager.user_id), ("manager", manager.user_id)}
+    services.advance_cycle(actor=admin, cycle=cycle, to="manager_review")
+    late = MembershipFactory(organization=org, team=team)  # after the catch-up
+    services.assign_evaluator(
+        actor=admin, cycle=cycle, subject_id=late.user_id, evaluator_id=manager.user_id
+    )
+    added = Evaluation.objects.get(cycle=cycle, subject=late.user)
+    assert (added.kind, added.evaluator_id, added.subject_team_id) == (
+        "manager",
+        manager.user_id,
+        team.pk,
+    )
