@@ -382,3 +382,16 @@ def won_by(org: Organization, user_id: int, *, start: date, end: date) -> tuple[
         organization=org, user_id=user_id, date__gte=start, date__lte=end
     ).aggregate(n=Sum("count"), amount=Sum("amount"))
     return int(totals["n"] or 0), totals["amount"] or Decimal(0)
+
+
+def open_pipeline_of(org: Organization, user_id: int, *, at: datetime) -> tuple[int, Decimal]:
+    """The person's open pipeline at the moment `at`: count and amount of the deals they own
+    that were opened before it and not closed by then (from `created_at` and `closed_at`;
+    current amounts, in the organisation's currency)."""
+    totals = (
+        Deal.objects.for_org(org)
+        .filter(owner_id=user_id, created_at__lt=at)
+        .filter(Q(closed_at=None) | Q(closed_at__gte=at))
+        .aggregate(n=Count("id"), amount=Sum("amount"))
+    )
+    return int(totals["n"] or 0), totals["amount"] or Decimal(0)

@@ -123,6 +123,16 @@ def can_acknowledge_evaluation(actor: Membership, evaluation: Evaluation) -> boo
     )
 
 
+def can_turn_next_steps_into_action_items(actor: Membership, evaluation: Evaluation) -> bool:
+    """The evaluator (or an admin) makes a manager evaluation's next steps 1:1 action items
+    (once it is released: services)."""
+    return (
+        can_view_evaluation(actor, evaluation)
+        and evaluation.kind == Evaluation.Kind.MANAGER
+        and (evaluation.evaluator_id == actor.user_id or bool(rules.is_org_admin(actor)))
+    )
+
+
 def leads_a_team(membership: Membership) -> bool:
     """Is the person evaluated as a manager (on the managers' criteria)?"""
     return bool(rules.is_manager_or_admin(membership))
@@ -131,6 +141,38 @@ def leads_a_team(membership: Membership) -> bool:
 def can_view_calibration(actor: Membership) -> bool:
     """Admins calibrate the organisation; managers see it over their teams."""
     return bool(rules.is_manager_or_admin(actor))
+
+
+def can_assign_evaluators(actor: Membership) -> bool:
+    """Admins name who evaluates a person in a cycle."""
+    return bool(rules.is_org_admin(actor))
+
+
+def evaluators_assignable_by(actor: Membership) -> QuerySet[Membership]:
+    """Whom an admin may name as evaluator: the organisation's active managers and admins
+    (besides the person evaluated: services)."""
+    qs = Membership.objects.for_org(actor.organization_id)
+    if not can_assign_evaluators(actor):
+        return qs.none()
+    return qs.filter(rules.TEAM_LEADERS, active=True)
+
+
+def people_without_evaluator_for(actor: Membership, found: list[Evaluation]) -> list[Evaluation]:
+    """Of the evaluations nobody can write (`services.unassigned_in`), those the actor is
+    told about: admins all; managers their teams' people; nobody else any."""
+    if not actor.active:
+        return []
+    if rules.is_org_admin(actor):
+        return found
+    if not rules.is_manager_or_admin(actor):
+        return []
+    managed = set(
+        Membership.objects.for_org(actor.organization_id)
+        .filter(team_id__in=rules.managed_team_ids(actor))
+        .exclude(user_id=actor.user_id)
+        .values_list("user_id", flat=True)
+    )
+    return [e for e in found if e.subject_id in managed]
 
 
 def can_set_final_rating(actor: Membership, evaluation: Evaluation) -> bool:

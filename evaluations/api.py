@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -22,7 +23,9 @@ from accounts import rules
 from evaluations import access, calibration, evidence, services
 from evaluations.filters import CriterionFilter, CycleFilter, EvaluationFilter
 from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
+from motivation import access as motivation_access
 from salesmgmt.api import OrgScopedAPIMixin, SupportedDateField
+from salesmgmt.errors import DomainError
 
 # --- criteria -------------------------------------------------------------------------------
 
@@ -82,11 +85,28 @@ class CriterionViewSet(
 class CycleSerializer(serializers.ModelSerializer):
     start = SupportedDateField()
     end = SupportedDateField()
+    without_evaluator = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "People evaluated in the cycle whom nobody can evaluate yet (no evaluator, or one "
+            "who has left) until an admin assigns one: admins see all, managers their teams' "
+            "people, members none."
+        )
+    )
 
     class Meta:
         model = EvaluationCycle
-        fields = ["id", "name", "start", "end", "status"]
-        read_only_fields = ["status"]
+        fields = ["id", "name", "start", "end", "status", "without_evaluator"]
+        read_only_fields = ["status", "without_evaluator"]
+
+    def get_without_evaluator(self, obj: EvaluationCycle) -> list[int]:
+        return list(self.context.get("without_evaluator", {}).get(obj.pk, []))
+
+
+class AssignEvaluatorSerializer(serializers.Serializer):
+    subject = serializers.IntegerField(help_text=gettext_lazy("The person evaluated (user id)."))
+    evaluator = serializers.IntegerField(
+        help_text=gettext_lazy("An active manager or admin other than the person (user id).")
+    )
 
 
 class AdvanceSerializer(serializers.Serializer):
@@ -113,6 +133,7 @@ class CalibrationSerializer(serializers.Serializer):
     org_mean = serializers.FloatField(allow_null=True)
     outliers = serializers.ListField(child=serializers.IntegerField())
     mismatches = MismatchSerializer(many=True)
+    without_evaluator = serializers.ListField(child=serializers.IntegerField())
 
 
 @extend_schema_view(
@@ -143,6 +164,49 @@ class CycleViewSet(
         made = services.create_cycle(actor=self.membership, **data.validated_data)
         return Response(CycleSerializer(made).data, status=status.HTTP_201_CREATED)
 
+    def _without_evaluator(self, cycles: Any) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        unassigned = list(
+            services.unassigned_in(self.membership.organization_id, [c.pk for c in cycles])
+        )
+        for evaluation in access.people_without_evaluator_for(self.membership, unassigned):
+            found.setdefault(evaluation.cycle_id, []).append(evaluation.subject_id)
+        return found
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        self.gaps = self._without_evaluator(page if page is not None else queryset)
+        return page
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "without_evaluator": getattr(self, "gaps", {})}
+
+    def _shown(self, cycle: EvaluationCycle) -> dict[str, Any]:
+        gaps = self._without_evaluator([cycle])
+        return dict(CycleSerializer(cycle, context={"without_evaluator": gaps}).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._shown(self.get_object()))
+
+    @extend_schema(request=AssignEvaluatorSerializer, responses=CycleSerializer)
+    @action(detail=True, methods=["post"], url_path="assign-evaluator")
+    def assign_evaluator(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """An admin names who evaluates `subject` in the cycle (self or manager review,
+        before the manager evaluation is submitted; audited); an active member not yet in
+        the cycle (joined late) is added to it."""
+        cycle = self.get_object()
+        rules.require(access.can_assign_evaluators(self.membership))
+        data = AssignEvaluatorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.assign_evaluator(
+            actor=self.membership,
+            cycle=cycle,
+            subject_id=data.validated_data["subject"],
+            evaluator_id=data.validated_data["evaluator"],
+        )
+        cycle.refresh_from_db()
+        return Response(self._shown(cycle))
+
     @extend_schema(request=AdvanceSerializer, responses=CycleSerializer)
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -153,7 +217,7 @@ class CycleViewSet(
         moved = services.advance_cycle(
             actor=self.membership, cycle=cycle, to=data.validated_data["to"]
         )
-        return Response(CycleSerializer(moved).data)
+        return Response(self._shown(moved))
 
     @extend_schema(request=None, responses=CalibrationSerializer)
     @action(detail=True, methods=["get"])
@@ -170,11 +234,22 @@ class CycleViewSet(
 
 class EvaluationSerializer(serializers.ModelSerializer):
     subject = serializers.IntegerField(source="subject_id", read_only=True)
-    evaluator = serializers.IntegerField(source="evaluator_id", read_only=True)
+    evaluator = serializers.IntegerField(
+        source="evaluator_id",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("null while nobody can evaluate the person (see the cycle)."),
+    )
     cycle = serializers.IntegerField(source="cycle_id", read_only=True)
     ratings = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     comments = serializers.DictField(child=serializers.CharField(), read_only=True)
     summary = serializers.DictField(child=serializers.CharField(), read_only=True)
+    next_steps_one_on_one = serializers.IntegerField(
+        source="next_steps_one_on_one_id",
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("The 1:1 whose action items the next steps became, if they did."),
+    )
 
     class Meta:
         model = Evaluation
@@ -193,6 +268,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "response",
             "submitted_at",
             "acknowledged_at",
+            "next_steps_one_on_one",
         ]
         read_only_fields = fields
 
@@ -200,7 +276,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class EvaluationDetailSerializer(EvaluationSerializer):
     evidence = serializers.SerializerMethodField(
         help_text=gettext_lazy(
-            "Read-only, for the cycle's dates: goals, activities by type, deals won, "
+            "Read-only, for the cycle's dates: goals, activities by type, funnel, deals won "
+            "and the open pipeline at the cycle's end ({count, amount, currency}), "
             "accompaniments, kudos received, 1:1s held."
         )
     )
@@ -235,6 +312,33 @@ class FinalRatingSerializer(serializers.Serializer):
 
 class AcknowledgeSerializer(serializers.Serializer):
     response = serializers.CharField(allow_blank=True, required=False, max_length=5_000)
+
+
+class NextStepsSerializer(serializers.Serializer):
+    one_on_one = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("One of your 1:1s with the person; none: a new 1:1 on `date`."),
+    )
+    date = SupportedDateField(
+        required=False, help_text=gettext_lazy("The new 1:1's date (default: today).")
+    )
+    due = SupportedDateField(
+        required=False, allow_null=True, help_text=gettext_lazy("When the items are due.")
+    )
+
+
+class ActionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    owner = serializers.IntegerField(source="owner_id")
+    due = serializers.DateField(allow_null=True)
+
+
+class NextStepsResultSerializer(serializers.Serializer):
+    one_on_one = serializers.IntegerField()
+    date = serializers.DateField()
+    action_items = ActionItemSerializer(many=True)
 
 
 class EvaluationFilterBackend(DjangoFilterBackend):
@@ -297,6 +401,36 @@ class EvaluationViewSet(
         """Every criterion rated; extreme or far-apart manager ratings carry a comment."""
         done = services.submit_evaluation(actor=self.membership, evaluation=self.get_object())
         return Response(EvaluationDetailSerializer(done).data)
+
+    @extend_schema(request=NextStepsSerializer, responses={201: NextStepsResultSerializer})
+    @action(detail=True, methods=["post"], url_path="action-items")
+    def action_items(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The evaluator (or an admin) turns a released manager evaluation's next steps (one
+        per line) into action items of the subject on a 1:1: one of theirs with the person
+        (`one_on_one`) or a new one on `date`. Once per evaluation (400 the second time)."""
+        evaluation = self.get_object()
+        rules.require(access.can_turn_next_steps_into_action_items(self.membership, evaluation))
+        data = NextStepsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        chosen = data.validated_data.get("one_on_one")
+        one_on_one = None
+        if chosen is not None:
+            one_on_one = (
+                motivation_access.one_on_ones_visible_to(self.membership).filter(pk=chosen).first()
+            )
+            if one_on_one is None:
+                raise DomainError(
+                    _("Choose one of your own 1:1s with this person."), field="one_on_one"
+                )
+        held, added = services.next_steps_to_one_on_one(
+            actor=self.membership,
+            evaluation=evaluation,
+            one_on_one=one_on_one,
+            day=data.validated_data.get("date"),
+            due=data.validated_data.get("due"),
+        )
+        shown = {"one_on_one": held.pk, "date": held.date, "action_items": added}
+        return Response(NextStepsResultSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AcknowledgeSerializer, responses=EvaluationDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -1,6 +1,6 @@
 """Calibration of a cycle: how each evaluator rates against the organisation, and ratings
 that contradict their evidence (goal attainment), over the manager evaluations the reader
-may see (admins: all; managers: their subtree's)."""
+may see (admins: all; managers: their subtree's); and the people nobody evaluates yet."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from accounts.models import Membership, Organization
-from evaluations import access
+from evaluations import access, services
 from evaluations.models import Evaluation, EvaluationCriterion, EvaluationCycle
 from goals import selectors as goal_selectors
 from salesmgmt import periods
@@ -47,6 +47,8 @@ def calibration(actor: Membership, cycle: EvaluationCycle) -> dict[str, Any]:
     by_evaluator: dict[int, list[int]] = defaultdict(list)
     every: list[int] = []
     for evaluation in evaluations:
+        if evaluation.evaluator_id is None:
+            continue
         for value in evaluation.ratings.values():
             by_evaluator[evaluation.evaluator_id].append(value)
             every.append(value)
@@ -95,9 +97,11 @@ def calibration(actor: Membership, cycle: EvaluationCycle) -> dict[str, Any]:
                         "evidence": {"goal_attainment": round(reached, 4)},
                     }
                 )
+    without = access.people_without_evaluator_for(actor, services.unassigned(cycle))
     return {
         "evaluators": evaluators,
         "org_mean": round(org_mean, 2) if org_mean is not None else None,
         "outliers": outliers,
         "mismatches": mismatches,
+        "without_evaluator": [e.subject_id for e in without],
     }

@@ -58,6 +58,8 @@ def seed_demo_evaluations(*, org: Organization, memberships: list[Membership]) -
         services.submit_evaluation(actor=people[evaluation.subject_id], evaluation=evaluation)
     closed = _advance(admin, closed, EvaluationCycle.Status.MANAGER_REVIEW)
     for evaluation in closed.evaluations.filter(kind=Evaluation.Kind.MANAGER):
+        if evaluation.evaluator_id is None:
+            continue  # nobody can evaluate them: left flagged on the cycle
         ratings = {
             k: max(2, min(4, v + rng.choice([-1, 0, 0, 1])))
             for k, v in own[evaluation.subject_id].items()
@@ -71,7 +73,10 @@ def seed_demo_evaluations(*, org: Organization, memberships: list[Membership]) -
         )
         services.submit_evaluation(actor=people[evaluation.evaluator_id], evaluation=evaluation)
     closed = _advance(admin, closed, EvaluationCycle.Status.RELEASED)
-    for index, evaluation in enumerate(closed.evaluations.filter(kind=Evaluation.Kind.MANAGER)):
+    released = closed.evaluations.filter(
+        kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.RELEASED
+    )
+    for index, evaluation in enumerate(released):
         if index % 2 == 0:
             services.acknowledge_evaluation(
                 actor=people[evaluation.subject_id],

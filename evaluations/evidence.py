@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
@@ -22,8 +23,9 @@ from salesmgmt import periods
 
 def evidence_for(evaluation: Evaluation) -> dict[str, Any]:
     """Goals (target, actual, attainment), activity counts by type (against the targets of
-    single-type activity goals), deals won, accompanied visits, kudos and 1:1s, for the
-    evaluation's subject over its cycle's dates."""
+    single-type activity goals), deals won, the open pipeline at the cycle's end (or now,
+    while it runs), accompanied visits, kudos and 1:1s, for the evaluation's subject over
+    its cycle's dates. Amounts are in the organisation's currency (named beside them)."""
     org = Organization.objects.get(pk=evaluation.organization_id)
     cycle = evaluation.cycle
     start, end, user_id = cycle.start, cycle.end, evaluation.subject_id
@@ -65,11 +67,19 @@ def evidence_for(evaluation: Evaluation) -> dict[str, Any]:
         for key in sorted(set(counts) | set(activity_targets))
     }
     won, amount = deal_selectors.won_by(org, user_id, start=start, end=end)
+    # The pipeline as it stood when the cycle ended (or now, while it runs).
+    pipeline_at = min(periods.local_midnight(org, end + timedelta(days=1)), timezone.now())
+    open_count, open_amount = deal_selectors.open_pipeline_of(org, user_id, at=pipeline_at)
     return {
         "funnel": _funnel(org, evaluation, counts),
         "goals": goal_rows,
         "activities": activities,
-        "deals_won": {"count": won, "amount": str(amount)},
+        "deals_won": {"count": won, "amount": str(amount), "currency": org.currency},
+        "open_pipeline": {
+            "count": open_count,
+            "amount": str(open_amount),
+            "currency": org.currency,
+        },
         "accompaniments": activity_selectors.accompanied_visits(org, user_id, start=start, end=end),
         "kudos_received": motivation_selectors.kudos_received(org, user_id, start=start, end=end),
         "one_on_ones": motivation_selectors.one_on_ones_held(
@@ -123,10 +133,16 @@ def in_words(source: str | None, evidence: dict[str, Any]) -> str:
         ]
         return _("Funnel: %(stages)s") % {"stages": " → ".join(parts)}
     if source == EvaluationCriterion.Evidence.DEALS_WON:
-        won = evidence["deals_won"]
-        return _("%(count)d deals won, %(amount)s") % {
+        won, pipeline = evidence["deals_won"], evidence["open_pipeline"]
+        return _(
+            "%(count)d deals won, %(amount)s %(currency)s; open pipeline: %(open)d deals, "
+            "%(open_amount)s %(currency)s"
+        ) % {
             "count": won["count"],
             "amount": won["amount"],
+            "currency": won["currency"],
+            "open": pipeline["count"],
+            "open_amount": pipeline["amount"],
         }
     if source == EvaluationCriterion.Evidence.ACCOMPANIMENTS:
         return _("%(n)d accompanied visits") % {"n": evidence["accompaniments"]}

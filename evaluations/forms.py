@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -104,3 +104,32 @@ class FinalRatingForm(forms.Form):
     final_note = forms.CharField(
         label=_("Why"), max_length=1_000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NextStepsForm(forms.Form):
+    """Where the next steps go: one of the evaluator's 1:1s with the person, or a new one."""
+
+    one_on_one = forms.TypedChoiceField(
+        label=_("1:1"), coerce=int, empty_value=None, required=False
+    )
+    date = DateField(
+        label=_("Date of the new 1:1"),
+        required=False,
+        help_text=_("Default: today. Only when no existing 1:1 is chosen."),
+    )
+    due = DateField(label=_("Due"), required=False)
+
+    def __init__(self, *args: Any, one_on_ones: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["one_on_one"])
+        field.choices = [
+            ("", _("A new 1:1")),
+            *[(str(o.pk), o.date.isoformat()) for o in one_on_ones],
+        ]
+
+
+class AssignEvaluatorForm(forms.Form):
+    """Who evaluates a person in a cycle (admins); the rules are the service's."""
+
+    subject = forms.IntegerField(widget=forms.HiddenInput)
+    evaluator = forms.IntegerField(label=_("Evaluator"))

@@ -138,8 +138,10 @@ class Evaluation(OrgScopedModel):
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    # None while nobody can evaluate the person (no manager above them, no other admin):
+    # flagged on the cycle and in calibration until an admin assigns someone.
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # The subject's team when the cycle opened, and whether they led one then (which
@@ -159,6 +161,10 @@ class Evaluation(OrgScopedModel):
         _("note on the final rating"), max_length=DESCRIPTION_MAX, blank=True
     )
     response = models.TextField(_("response"), max_length=DESCRIPTION_MAX * 5, blank=True)
+    # The 1:1 whose action items the next steps became (once: see services).
+    next_steps_one_on_one = models.ForeignKey(
+        "motivation.OneOnOne", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -187,6 +193,6 @@ class Evaluation(OrgScopedModel):
         return f"{self.kind} evaluation of {self.subject_id} in {self.cycle_id}"
 
     @property
-    def writer_id(self) -> int:
-        """Who writes it: the subject (self evaluation) or the evaluator."""
-        return int(self.subject_id if self.kind == self.Kind.SELF else self.evaluator_id)
+    def writer_id(self) -> int | None:
+        """Who writes it: the subject (self evaluation) or the evaluator (None: nobody yet)."""
+        return self.subject_id if self.kind == self.Kind.SELF else self.evaluator_id

@@ -5,10 +5,12 @@ Services raise `DomainError` (400: the input breaks a rule) or `PermissionDenied
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,9 @@ from evaluations.models import (
 )
 from messaging.models import Notification
 from messaging.services import notify
+from motivation import services as motivation_services
+from motivation.models import ITEM_MAX, ActionItem, OneOnOne
+from motivation.services import NewActionItem
 from salesmgmt.errors import DomainError
 
 C = EvaluationCriterion
@@ -159,15 +164,13 @@ def evaluators_for(org_id: int, people: list[Membership]) -> dict[int, int | Non
 
 
 def _open_self_review(cycle: EvaluationCycle) -> None:
-    """A self and a manager evaluation for every active member who has an evaluator."""
+    """A self and a manager evaluation for every active member; whoever nobody can evaluate
+    gets them without an evaluator (flagged until an admin assigns one)."""
     people = list(Membership.objects.for_org(cycle.organization_id).filter(active=True))
     evaluators = evaluators_for(cycle.organization_id, people)
     have = set(cycle.evaluations.values_list("subject_id", "kind"))
     made = []
     for person in people:
-        evaluator = evaluators[person.user_id]
-        if evaluator is None:
-            continue
         for kind in Evaluation.Kind.values:
             if (person.user_id, kind) in have:
                 continue
@@ -176,7 +179,7 @@ def _open_self_review(cycle: EvaluationCycle) -> None:
                     organization_id=cycle.organization_id,
                     cycle=cycle,
                     subject_id=person.user_id,
-                    evaluator_id=evaluator,
+                    evaluator_id=evaluators[person.user_id],
                     kind=kind,
                     subject_team_id=person.team_id,
                     leads_team=access.leads_a_team(person),
@@ -187,36 +190,138 @@ def _open_self_review(cycle: EvaluationCycle) -> None:
 
 def _catch_up(cycle: EvaluationCycle) -> None:
     """At manager review: who joined since self review gets a manager evaluation, and an
-    evaluation whose evaluator has left goes to whoever evaluates the person now."""
+    evaluation without an evaluator, or whose evaluator has left, goes to whoever evaluates
+    the person now (if anyone can)."""
     people = {
         m.user_id: m for m in Membership.objects.for_org(cycle.organization_id).filter(active=True)
     }
     evaluators = evaluators_for(cycle.organization_id, list(people.values()))
     have = set(cycle.evaluations.values_list("subject_id", flat=True))
-    joined = []
-    for user_id, person in people.items():
-        evaluator = evaluators[user_id]
-        if user_id in have or evaluator is None:
-            continue
-        joined.append(
-            Evaluation(
-                organization_id=cycle.organization_id,
-                cycle=cycle,
-                subject_id=user_id,
-                evaluator_id=evaluator,
-                kind=Evaluation.Kind.MANAGER,
-                subject_team_id=person.team_id,
-                leads_team=access.leads_a_team(person),
-            )
+    joined = [
+        Evaluation(
+            organization_id=cycle.organization_id,
+            cycle=cycle,
+            subject_id=user_id,
+            evaluator_id=evaluators[user_id],
+            kind=Evaluation.Kind.MANAGER,
+            subject_team_id=person.team_id,
+            leads_team=access.leads_a_team(person),
         )
+        for user_id, person in people.items()
+        if user_id not in have
+    ]
     Evaluation.objects.bulk_create(joined)
-    orphaned = cycle.evaluations.filter(
-        kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT, subject_id__in=people
-    ).exclude(evaluator_id__in=people)
-    for evaluation in orphaned:
-        now = evaluators[evaluation.subject_id]
+    for evaluation in unassigned(cycle):
+        now = evaluators.get(evaluation.subject_id)
         if now is not None:
             cycle.evaluations.filter(subject_id=evaluation.subject_id).update(evaluator_id=now)
+
+
+def unassigned_in(org_id: int, cycle_ids: list[int]) -> QuerySet[Evaluation]:
+    """The organisation's manager evaluations in those cycles, not yet submitted, whose
+    subject is still active and which nobody can write: no evaluator, or one who has left."""
+    if not cycle_ids:
+        return Evaluation.objects.none()
+    active = Membership.objects.for_org(org_id).filter(active=True).values("user_id")
+    return (
+        Evaluation.objects.for_org(org_id)
+        .filter(
+            cycle_id__in=cycle_ids, kind=Evaluation.Kind.MANAGER, status=Evaluation.Status.DRAFT
+        )
+        .filter(subject_id__in=active)
+        .filter(Q(evaluator_id__isnull=True) | ~Q(evaluator_id__in=active))
+        .select_related("subject")
+        .order_by("cycle_id", "subject__name", "subject_id")
+    )
+
+
+def unassigned(cycle: EvaluationCycle) -> list[Evaluation]:
+    return list(unassigned_in(cycle.organization_id, [cycle.pk]))
+
+
+ASSIGNABLE = (Cycle.Status.SELF_REVIEW, Cycle.Status.MANAGER_REVIEW)
+
+
+def _add_to_cycle(cycle: EvaluationCycle, subject_id: int) -> Evaluation:
+    """A latecomer's evaluations (no evaluator yet): the manager's, and their own while
+    self review is open; 400 for anyone not an active member of the organisation."""
+    person = (
+        Membership.objects.for_org(cycle.organization_id)
+        .filter(user_id=subject_id, active=True)
+        .first()
+    )
+    if person is None:
+        raise DomainError(_("This person is not evaluated in this cycle."), field="subject")
+    kinds = [Evaluation.Kind.MANAGER]
+    if (
+        cycle.status == Cycle.Status.SELF_REVIEW
+        and not cycle.evaluations.filter(subject_id=subject_id, kind=Evaluation.Kind.SELF).exists()
+    ):
+        kinds.append(Evaluation.Kind.SELF)
+    made = [
+        Evaluation.objects.create(
+            organization_id=cycle.organization_id,
+            cycle=cycle,
+            subject_id=subject_id,
+            evaluator_id=None,
+            kind=kind,
+            subject_team_id=person.team_id,
+            leads_team=access.leads_a_team(person),
+        )
+        for kind in kinds
+    ]
+    return made[0]
+
+
+@transaction.atomic
+def assign_evaluator(
+    *, actor: Membership, cycle: EvaluationCycle, subject_id: int, evaluator_id: int
+) -> Evaluation:
+    """An admin names who evaluates a person in the cycle (someone nobody could evaluate, a
+    departed evaluator's people, a move): a manager or admin of the organisation other than
+    the person, before the manager evaluation is submitted; audited. Returns it. Someone
+    active who joined too late to be in the cycle is added to it (with a self evaluation
+    while self review is open)."""
+    rules.require(access.can_manage_cycles(actor))
+    cycle = EvaluationCycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status not in ASSIGNABLE:
+        raise DomainError(_("Evaluators are assigned during self review and manager review."))
+    evaluation = (
+        cycle.evaluations.select_for_update()
+        .filter(kind=Evaluation.Kind.MANAGER, subject_id=subject_id)
+        .first()
+    )
+    if evaluation is None:
+        evaluation = _add_to_cycle(cycle, subject_id)
+    if evaluation.status != Evaluation.Status.DRAFT:
+        raise DomainError(_("This evaluation has been submitted and can no longer be changed."))
+    chosen = (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(user_id=evaluator_id, active=True)
+        .first()
+    )
+    if (
+        chosen is None
+        or chosen.user_id == evaluation.subject_id
+        or not rules.is_manager_or_admin(chosen)
+    ):
+        raise DomainError(
+            _("Choose an active manager or admin other than the person."), field="evaluator"
+        )
+    previous = evaluation.evaluator_id
+    cycle.evaluations.filter(subject_id=evaluation.subject_id).update(
+        evaluator_id=chosen.user_id, updated_at=timezone.now()
+    )
+    record_event(
+        action="evaluation_evaluator_assigned",
+        actor=actor.user_id,
+        organization=actor.organization_id,
+        target=f"evaluation:{evaluation.pk}",
+        evaluator=chosen.user_id,
+        previous=previous,
+    )
+    evaluation.refresh_from_db()
+    return evaluation
 
 
 @transaction.atomic
@@ -442,6 +547,84 @@ def acknowledge_evaluation(
     evaluation.response = response.strip()
     evaluation.save(update_fields=["status", "acknowledged_at", "response", "updated_at"])
     return evaluation
+
+
+# --- next steps as 1:1 action items --------------------------------------------------------
+
+_BULLET = re.compile(r"^(?:[-*•・●]|\d+[.)])\s*")
+
+
+def next_steps_of(evaluation: Evaluation) -> list[str]:
+    """The summary's next steps, one per line (bullets and numbering dropped), each cut to
+    the length of an action item."""
+    steps = []
+    for line in evaluation.summary.get("next_steps", "").splitlines():
+        text = _BULLET.sub("", line.strip()).strip()
+        if text:
+            steps.append(text if len(text) <= ITEM_MAX else text[: ITEM_MAX - 1] + "…")
+    return steps
+
+
+@transaction.atomic
+def next_steps_to_one_on_one(
+    *,
+    actor: Membership,
+    evaluation: Evaluation,
+    one_on_one: OneOnOne | None = None,
+    day: date | None = None,
+    due: date | None = None,
+) -> tuple[OneOnOne, list[ActionItem]]:
+    """The evaluator (or an admin) turns a released evaluation's next steps into action
+    items of the subject, on one of the actor's 1:1s with them or on a new one (`day`,
+    default today). Once per evaluation: a second time is refused (400), nothing added."""
+    evaluation = (
+        Evaluation.objects.select_for_update().select_related("cycle").get(pk=evaluation.pk)
+    )
+    rules.require(access.can_turn_next_steps_into_action_items(actor, evaluation))
+    if evaluation.status not in access.SHOWN_TO_SUBJECT:
+        raise DomainError(_("Next steps become 1:1 action items once the evaluation is released."))
+    earlier = evaluation.next_steps_one_on_one
+    if earlier is not None:
+        raise DomainError(
+            _("These next steps are already action items of the 1:1 of %(date)s.")
+            % {"date": earlier.date.isoformat()}
+        )
+    steps = next_steps_of(evaluation)
+    if not steps:
+        raise DomainError(_("This evaluation has no next steps."))
+    subject = (
+        Membership.objects.for_org(actor.organization_id)
+        .filter(user_id=evaluation.subject_id, active=True)
+        .first()
+    )
+    if subject is None:
+        raise DomainError(_("This person is no longer an active member of the organisation."))
+    items = [NewActionItem(text=t, owner_id=evaluation.subject_id, due=due) for t in steps]
+    if one_on_one is None:
+        held = motivation_services.hold_one_on_one(
+            actor=actor,
+            member=subject,
+            day=day,
+            agenda=_("Next steps from the evaluation: %(cycle)s")
+            % {"cycle": evaluation.cycle.name},
+            action_items=items,
+        )
+    else:
+        if (
+            one_on_one.organization_id != actor.organization_id
+            or one_on_one.manager_id != actor.user_id
+            or one_on_one.member_id != evaluation.subject_id
+        ):
+            raise DomainError(
+                _("Choose one of your own 1:1s with this person."), field="one_on_one"
+            )
+        held = motivation_services.update_one_on_one(
+            actor=actor, one_on_one=one_on_one, add_items=items
+        )
+    evaluation.next_steps_one_on_one = held
+    evaluation.save(update_fields=["next_steps_one_on_one", "updated_at"])
+    added = held.action_items.filter(owner_id=evaluation.subject_id).order_by("-id")[: len(items)]
+    return held, sorted(added, key=lambda item: item.pk)
 
 
 FINAL_STAGES = (Cycle.Status.CALIBRATION, Cycle.Status.RELEASED)

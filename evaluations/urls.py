@@ -16,6 +16,11 @@ org_urlpatterns = [
     path("evaluations/cycles/", views.cycles, name="cycles"),
     path("evaluations/cycles/<int:cycle_id>/advance/", views.cycle_advance, name="cycle_advance"),
     path(
+        "evaluations/cycles/<int:cycle_id>/assign-evaluator/",
+        views.cycle_assign_evaluator,
+        name="cycle_assign_evaluator",
+    ),
+    path(
         "evaluations/cycles/<int:cycle_id>/calibration/",
         views.cycle_calibration,
         name="cycle_calibration",
@@ -31,6 +36,11 @@ org_urlpatterns = [
         "evaluations/<int:evaluation_id>/final/",
         views.evaluation_final,
         name="evaluation_final",
+    ),
+    path(
+        "evaluations/<int:evaluation_id>/action-items/",
+        views.evaluation_action_items,
+        name="evaluation_action_items",
     ),
     path(
         "evaluations/<int:evaluation_id>/acknowledge/",

@@ -209,6 +209,7 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:cycles", "GET"):              (L,   N,   OK,   OK,   OK,   OK,   N),
     ("evaluations:cycles", "POST"):             (L,   N,   403,  403,  403,  FOUND, N),
     ("evaluations:cycle_advance", "POST"):      (L,   N,   403,  403,  403,  FOUND, N),
+    ("evaluations:cycle_assign_evaluator", "POST"): (L, N,  403,  403,  403,  FOUND, N),
     ("evaluations:cycle_calibration", "GET"):   (L,   N,   403,  OK,   OK,   OK,   N),
     ("evaluations:cycle_export", "GET"):        (L,   N,   403,  403,  403,  OK,   N),
     ("evaluations:evaluation_list", "GET"):     (L,   N,   OK,   OK,   OK,   OK,   N),
@@ -216,6 +217,8 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("evaluations:evaluation_detail", "POST"):  (L,   N,   N,    FOUND, N,   N,    N),
     ("evaluations:evaluation_acknowledge", "POST"): (L, N, N,    403,  N,    N,    N),
     ("evaluations:evaluation_final", "POST"):   (L,   N,   N,    403,  N,    N,    N),
+    # next steps into 1:1 action items: the evaluator, once released (a draft: refused)
+    ("evaluations:evaluation_action_items", "POST"): (L, N, N,   422,  N,    N,    N),
     # --- API (/api/v1/orgs/<org_slug>/...) ----------------------------------------------
     ("api:organization", "GET"):                (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:organization", "PATCH"):              (401, N,   403,  403,  403,  OK,   N),
@@ -341,12 +344,14 @@ MATRIX: dict[tuple[str, str], tuple[int | str, ...]] = {
     ("api:evaluation-cycle-list", "POST"):      (401, N,   403,  403,  403,  CREATED, N),
     ("api:evaluation-cycle-detail", "GET"):     (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:evaluation-cycle-advance", "POST"):   (401, N,   403,  403,  403,  OK,   N),
+    ("api:evaluation-cycle-assign-evaluator", "POST"): (401, N, 403, 403, 403, OK, N),
     ("api:evaluation-cycle-calibration", "GET"): (401, N, 403,  OK,   OK,   OK,   N),
     ("api:evaluation-list", "GET"):             (401, N,   OK,   OK,   OK,   OK,   N),
     ("api:evaluation-detail", "GET"):           (401, N,   N,    OK,   N,    N,    N),
     ("api:evaluation-detail", "PATCH"):         (401, N,   N,    OK,   N,    N,    N),
     ("api:evaluation-submit", "POST"):          (401, N,   N,    OK,   N,    N,    N),
     ("api:evaluation-acknowledge", "POST"):     (401, N,   N,    403,  N,    N,    N),
+    ("api:evaluation-action-items", "POST"):    (401, N,   N,    400,  N,    N,    N),
 }
 # fmt: on
 
@@ -794,6 +799,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
     ),
     ("evaluations:cycle_advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("evaluations:cycle_assign_evaluator", "POST"): Call(
+        lambda c: {"subject": c.member.user_id, "evaluator": c.other_manager.user_id}
+    ),
     ("evaluations:evaluation_detail", "POST"): Call(
         lambda c: {"rating_results": "4", "rating_actions": "3", "comment_results": "On target"}
     ),
@@ -805,6 +813,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
         lambda c: {"name": "H2", "start": "2026-10-01", "end": "2027-03-31"}
     ),
     ("api:evaluation-cycle-advance", "POST"): Call(lambda c: {"to": "calibration"}),
+    ("api:evaluation-cycle-assign-evaluator", "POST"): Call(
+        lambda c: {"subject": c.member.user_id, "evaluator": c.other_manager.user_id}
+    ),
     ("api:evaluation-detail", "PATCH"): Call(
         lambda c: {"ratings": {"results": 4}, "comments": {"results": "On target"}}
     ),

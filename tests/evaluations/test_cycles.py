@@ -85,8 +85,10 @@ def test_opening_self_review_gives_everyone_active_an_evaluator(
         other_team_member.user_id: other_manager.user_id,
         manager.user_id: admin.user_id,  # leads a top team: an admin
         other_manager.user_id: admin.user_id,
-    }  # the only admin has nobody to evaluate them; `deactivated` is not evaluated
-    assert Evaluation.objects.filter(cycle=cycle, kind="self").count() == 6
+        admin.user_id: None,  # the only admin: nobody can evaluate them (flagged)
+    }  # `deactivated` is not evaluated
+    assert Evaluation.objects.filter(cycle=cycle, kind="self").count() == 7
+    assert [e.subject_id for e in services.unassigned(cycle)] == [admin.user_id]
     assert _of(cycle, manager, "self").leads_team is True
     assert _of(cycle, member, "self").subject_team_id == member.team_id
 

@@ -22,14 +22,17 @@ def test_demo_evaluations_are_seeded_once(org, admin, manager, member, teammate,
         MembershipFactory(organization=org, team=member.team),
     ]
     made = seed_demo_evaluations(org=org, memberships=people)
-    assert made == Evaluation.objects.count() == 16  # the only admin: nobody above them
+    assert made == Evaluation.objects.count() == 20
     closed, current = EvaluationCycle.objects.order_by("start")
     assert (closed.status, current.status) == ("closed", "self_review")
-    shown = closed.evaluations.filter(kind="manager")
+    # the only admin has nobody above them: evaluated by nobody, and flagged as such
+    unassigned = closed.evaluations.get(kind="manager", evaluator=None)
+    assert (unassigned.subject_id, unassigned.status) == (admin.user_id, "draft")
+    shown = closed.evaluations.filter(kind="manager").exclude(evaluator=None)
     assert set(shown.values_list("status", flat=True)) == {"released", "acknowledged"}
     assert all(e.summary and e.ratings for e in shown)
     assert current.evaluations.filter(kind="self", status="submitted").exists()
-    assert current.evaluations.filter(kind="manager", status="draft").count() == 4
+    assert current.evaluations.filter(kind="manager", status="draft").count() == 5
     assert seed_demo_evaluations(org=org, memberships=people) == 0
 
 

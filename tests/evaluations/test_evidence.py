@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Q, Sum
@@ -38,7 +39,8 @@ def _at(day: date) -> datetime:
 @pytest.fixture
 def seeded(time_machine, org, admin, manager, member, teammate, other_team, criteria):
     """A half-year of member's work: visits and calls (accompanied once), a move to another
-    team in July, two deals won (one after the cycle), kudos and 1:1s in and out of it."""
+    team in July, deals won (one after the cycle) and open or lost on either side of the
+    move and of the cycle's end, kudos and 1:1s in and out of it."""
     time_machine.move_to(_at(date(2026, 5, 1)), tick=False)
     types = default_types(org)
     won = default_stages(org)["won"]
@@ -57,6 +59,12 @@ def seeded(time_machine, org, admin, manager, member, teammate, other_team, crit
     )
     for day in (date(2026, 6, 1), date(2026, 9, 1), date(2026, 10, 1)):
         motivation_services.hold_one_on_one(actor=manager, member=member, day=day)
+    stages = default_stages(org)
+    DealFactory(membership=member, amount=Decimal("2000.00"))  # open since May (old team)
+    for closed, amount in [(date(2026, 6, 1), "700.00"), (date(2026, 10, 3), "300.00")]:
+        DealFactory(
+            membership=member, stage=stages["lost"], amount=Decimal(amount), closed_at=_at(closed)
+        )  # lost in the cycle (gone from the pipeline), and after it (open at its end)
     member.team = other_team  # moves mid-cycle; their numbers stay theirs
     member.save(update_fields=["team"])
     ActivityFactory(membership=member, type=types["call"], occurred_at=_at(date(2026, 8, 20)))
@@ -71,6 +79,11 @@ def seeded(time_machine, org, admin, manager, member, teammate, other_team, crit
             won_date=day,
             closed_at=_at(day),
         )
+    later = DealFactory(membership=member, amount=Decimal("400.00"))  # on the new team
+    Deal.objects.filter(pk=later.pk).update(created_at=_at(date(2026, 8, 1)))
+    after = DealFactory(membership=member, amount=Decimal("5000.00"))  # after the cycle
+    Deal.objects.filter(pk=after.pk).update(created_at=_at(date(2026, 10, 3)))
+    DealFactory(membership=teammate, amount=Decimal("800.00"))
     GoalFactory(
         organization=org,
         scope=Goal.Scope.USER,
@@ -89,7 +102,9 @@ def seeded(time_machine, org, admin, manager, member, teammate, other_team, crit
     return Evaluation.objects.get(cycle=cycle, subject=member.user, kind="self")
 
 
-def test_evidence_equals_the_numbers_read_from_the_source_rows(seeded, org, member):
+def test_evidence_equals_the_numbers_read_from_the_source_rows(
+    seeded, org, member, team, other_team
+):
     found = evidence_for(seeded)
     in_cycle = Activity.objects.filter(user=member.user, local_date__gte=START, local_date__lte=END)
     counts: dict[str, int] = defaultdict(int)
@@ -115,8 +130,27 @@ def test_evidence_equals_the_numbers_read_from_the_source_rows(seeded, org, memb
     assert found["deals_won"] == {
         "count": won.count(),
         "amount": str(won.aggregate(a=Sum("amount"))["a"]),
+        "currency": org.currency,
     }
     assert found["deals_won"]["count"] == 1
+
+    # The open pipeline as it stood when the cycle ended (midnight after its last local day):
+    # deals the person owned, opened before then and not closed by then, whichever team.
+    ended = datetime(2026, 10, 1, tzinfo=ZoneInfo(org.timezone))
+    open_then = [
+        deal
+        for deal in Deal.objects.filter(owner=member.user)
+        if deal.created_at < ended and (deal.closed_at is None or deal.closed_at >= ended)
+    ]
+    pipeline = found["open_pipeline"]
+    assert (pipeline["count"], Decimal(pipeline["amount"]), pipeline["currency"]) == (
+        len(open_then),
+        sum(d.amount for d in open_then),
+        org.currency,
+    )
+    # May's open deal, the one lost after the cycle, the one won after it, the new team's
+    assert (pipeline["count"], Decimal(pipeline["amount"])) == (4, Decimal(3600))
+    assert {d.team_id for d in open_then} == {team.pk, other_team.pk}
     assert found["accompaniments"] == in_cycle.exclude(accompanied_by=None).count() == 1
     kudos = Kudos.objects.filter(to_user=member.user, created_at__date__lte=END)
     assert found["kudos_received"] == kudos.count() == 1
@@ -140,3 +174,5 @@ def test_evidence_shows_in_the_api_and_beside_the_ratings(seeded, org, member, a
     assert page.status_code == 200
     assert b'data-testid="evidence-goal"' in page.content
     assert b"1 deals won" in page.content
+    assert b'data-testid="evidence-pipeline"' in page.content
+    assert got.json()["evidence"]["open_pipeline"]["count"] == 4
