@@ -384,6 +384,12 @@ def test_write_path_under_load(
                 f"{emptied - ended:.2f} s (≤ {SAMPLE_INTERVAL} s resolution)",
             )
             bench_report(
+                section,
+                f"{label}: CPU per activity: gunicorn workers / celery worker",
+                f"{cpu_web / result['requests'] * 1000:.1f} / "
+                f"{cpu_worker / result['requests'] * 1000:.1f} ms",
+            )
+            bench_report(
                 section, f"{label}: load average before / after", f"{load_before} / {_load()}"
             )
 
