@@ -228,13 +228,18 @@ def _check_deal(actor: Membership, deal: Any) -> None:
 
 
 def request_rollup(org_id: int) -> None:
-    """After commit: ask a worker to recompute. Never raises: the beat drain is the fallback."""
+    """After commit: ask a worker to recompute. Never raises: the beat drain is the fallback.
+
+    At most one drain per organisation waits in the queue (`tasks.publish_drain`): each
+    drain takes every dirty bucket of the organisation, so a write finding one pending adds
+    nothing to the queue.
+    """
 
     def enqueue() -> None:
-        from activities.tasks import drain_dirty_buckets_task
+        from activities.tasks import publish_drain
 
         try:
-            drain_dirty_buckets_task.apply_async((org_id,), expires=600)
+            publish_drain(org_id)
         except Exception:
             log.warning(
                 "rollup not enqueued for org %s; the periodic drain will pick it up",
