@@ -373,10 +373,13 @@ class DealWriteSerializer(serializers.Serializer):
     collaborators = _member_field(many=True, required=False)
     amount = serializers.DecimalField(
         max_digits=16,
-        decimal_places=2,
+        decimal_places=None,  # the currency's decimals: checked by the service (400)
         min_value=Decimal(0),
         error_messages={"min_value": gettext_lazy("An amount cannot be negative.")},
-        help_text=gettext_lazy("In the organisation's currency; string or number."),
+        help_text=gettext_lazy(
+            "In the organisation's currency; string or number, with at most the currency's "
+            "decimals (none for JPY, 2 for USD or EUR)."
+        ),
     )
     stage = serializers.CharField(
         max_length=40,
@@ -677,7 +680,10 @@ class DealViewSet(OrgScopedAPIMixin, viewsets.GenericViewSet):
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         filename = f"deals-{self.org.slug}-{periods.today(self.org).isoformat()}.csv"
         response = csv_io.deals_csv_response(
-            self.filter_queryset(self.get_queryset()), tzinfo=self.org.tzinfo, filename=filename
+            self.filter_queryset(self.get_queryset()),
+            tzinfo=self.org.tzinfo,
+            currency=self.org.currency,
+            filename=filename,
         )
         record_event(
             action="export",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Membership, User
 from deals import access, services
 from deals.models import Concern, Deal
+from salesmgmt import money
 from salesmgmt.csv_files import limit_export, streaming_csv_response
 from salesmgmt.errors import DomainError
 from salesmgmt.imports import CheckedRow, Importer
@@ -174,13 +175,14 @@ def _day(value: dt.date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def deal_row(deal: Deal, zone: dt.tzinfo) -> list[Any]:
-    """One export row (load it through `with_export_rows`), times in `zone`."""
+def deal_row(deal: Deal, zone: dt.tzinfo, currency: str) -> list[Any]:
+    """One export row (load it through `with_export_rows`), times in `zone`, the amount a
+    plain decimal in the currency's minor unit (1500000 yen, 12.50 dollars)."""
     return [
         deal.pk,
         deal.title,
         deal.customer.name,
-        deal.amount,
+        money.plain(deal.amount, currency),
         deal.owner.email,
         deal.stage.key,
         deal.probability,
@@ -202,12 +204,12 @@ def deal_row(deal: Deal, zone: dt.tzinfo) -> list[Any]:
 
 
 def deals_csv_response(
-    deals: QuerySet[Deal], *, tzinfo: dt.tzinfo, filename: str
+    deals: QuerySet[Deal], *, tzinfo: dt.tzinfo, currency: str, filename: str
 ) -> StreamingHttpResponse:
     """Stream `deals` (already scoped to what the caller may see) as the export CSV.
 
     DomainError when they are more than an export may hold.
     """
     chosen = limit_export(with_export_rows(deals))
-    rows = (deal_row(deal, tzinfo) for deal in chosen.iterator(chunk_size=1000))
+    rows = (deal_row(deal, tzinfo, currency) for deal in chosen.iterator(chunk_size=1000))
     return streaming_csv_response(EXPORT_COLUMNS, rows, filename=filename)

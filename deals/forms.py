@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, Team, User
 from deals import access
 from deals.models import Customer, Deal, Stage
-from salesmgmt import periods
+from salesmgmt import money, periods
 from salesmgmt.filters import KeyChoiceField as StageChoiceField
 from salesmgmt.filters import PersonChoiceField
 from salesmgmt.forms import CSVUploadForm, DateField
@@ -70,10 +70,9 @@ class DealForm(forms.Form):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
     amount = forms.DecimalField(
         label=_("Amount"),
-        max_digits=16,
-        decimal_places=2,
+        max_digits=16,  # the decimals the currency allows are checked in clean_amount
         min_value=Decimal(0),
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
     )
     stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none(), empty_label=None)
     owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none(), empty_label=None)
@@ -119,6 +118,13 @@ class DealForm(forms.Form):
         super().__init__(*args, **kwargs)
         org_id = actor.organization_id
         self.actor, self.deal = actor, deal
+        self.currency = actor.organization.currency
+        amount = self.fields["amount"]
+        amount.label = _("Amount (%(currency)s)") % {"currency": self.currency}
+        # Whole yen, cents for dollars: the browser steps (and checks) by the minor unit.
+        amount.widget.attrs["step"] = str(money.quantum(self.currency))
+        if deal is not None:
+            self.initial["amount"] = money.quantize(deal.amount, self.currency)
         self.fields["customer"].queryset = Customer.objects.for_org(org_id)  # type: ignore[attr-defined]
         owners = access.deal_owners_assignable_by(actor)
         if deal is not None:  # keep the current owner choosable, whoever it is
@@ -136,6 +142,14 @@ class DealForm(forms.Form):
                 del self.fields[name]
         if not access.can_give_deals_to_others(actor):
             del self.fields["owner"]  # members own what they create, and cannot hand deals on
+
+    def clean_amount(self) -> Decimal:
+        value: Decimal = self.cleaned_data["amount"]
+        if money.has_finer_digits(value, self.currency):
+            raise forms.ValidationError(
+                money.finer_digits_message(self.currency), code="max_decimal_places"
+            )
+        return money.quantize(value, self.currency)
 
     @staticmethod
     def _initial(deal: Deal) -> dict[str, Any]:

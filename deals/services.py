@@ -33,7 +33,7 @@ from deals.models import (
     Stage,
     StageChange,
 )
-from salesmgmt import periods
+from salesmgmt import money, periods
 from salesmgmt.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -137,16 +137,22 @@ def add_contact(*, actor: Membership, customer: Customer, name: str, title: str 
 # --- deals --------------------------------------------------------------------------------
 
 
-def _amount(value: Any) -> Decimal:
+def _amount(value: Any, currency: str) -> Decimal:
+    """An amount in the organisation's currency: refused with more decimals than the
+    currency has (1.5 yen, 1.234 dollars), kept to its minor unit."""
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise DomainError(_("Enter an amount."), field="amount") from exc
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        raise DomainError(_("Enter an amount."), field="amount")
+    if amount < 0:
         raise DomainError(_("An amount cannot be negative."), field="amount")
     if amount >= Decimal("1e14"):
         raise DomainError(_("That amount is too large."), field="amount")
-    return amount
+    if money.has_finer_digits(amount, currency):
+        raise DomainError(money.finer_digits_message(currency), field="amount")
+    return money.quantize(amount, currency)
 
 
 def _probability(value: Any) -> int:
@@ -331,7 +337,7 @@ def check_new_deal(
     return NewDeal(
         title=title.strip()[:200],
         owner=owner_membership,
-        amount=_amount(amount),
+        amount=_amount(amount, actor.organization.currency),
         stage=start_stage,
         probability=start_stage.probability if probability is None else _probability(probability),
         probability_is_manual=probability is not None,
@@ -481,7 +487,7 @@ def update_deal(*, actor: Membership, deal: Deal, **changes: Any) -> Deal:
             raise DomainError(_("Unknown customer."), field="customer")
         deal.customer = changes["customer"]
     if "amount" in changes:
-        deal.amount = _amount(changes["amount"])
+        deal.amount = _amount(changes["amount"], org.currency)
     if "probability" in changes:
         if changes["probability"] is None:
             deal.probability, deal.probability_is_manual = deal.stage.probability, False

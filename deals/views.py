@@ -176,13 +176,13 @@ class SortColumn:
 
 LIST_COLUMNS = (
     ("title", gettext_lazy("Deal"), ""),
-    ("customer", gettext_lazy("Customer"), "d-none d-md-table-cell"),
-    ("owner", gettext_lazy("Owner"), "d-none d-lg-table-cell"),
+    ("customer", gettext_lazy("Customer"), ""),
+    ("owner", gettext_lazy("Owner"), ""),
     ("stage", gettext_lazy("Stage"), ""),
     ("amount", gettext_lazy("Amount"), "text-end"),
-    ("close", gettext_lazy("Close"), "d-none d-md-table-cell"),
-    ("next", gettext_lazy("Next step"), "d-none d-sm-table-cell"),
-    ("touched", gettext_lazy("Last touched"), "d-none d-lg-table-cell"),
+    ("close", gettext_lazy("Close"), ""),
+    ("next", gettext_lazy("Next step"), ""),
+    ("touched", gettext_lazy("Last touched"), ""),
 )
 
 
@@ -242,7 +242,7 @@ def deal_export(request: Any) -> HttpResponseBase:
         request,
         what="deals",
         make_response=lambda filename: csv_io.deals_csv_response(
-            deals, tzinfo=org.tzinfo, filename=filename
+            deals, tzinfo=org.tzinfo, currency=org.currency, filename=filename
         ),
         back_to=list_url,
     )

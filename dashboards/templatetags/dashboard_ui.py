@@ -61,3 +61,31 @@ def period_query(kind: str, day: date) -> str:
 def period_tabs(nav: Any) -> list[tuple[str, str, bool]]:
     """(kind, label, active) for the week / month / quarter tabs."""
     return [(kind, str(label), kind == nav.kind) for kind, label in PERIOD_LABELS.items()]
+
+
+@register.filter
+def column_name(columns: Any, index: int) -> str:
+    """The name of the `index`-th (key, name) column: a cell's label when a table is read as
+    cards on a phone."""
+    try:
+        return str(columns[index][1])
+    except (IndexError, TypeError, KeyError):
+        return ""
+
+
+@register.filter
+def column_title(columns: Any, index: int) -> str:
+    """The title of the `index`-th overview column (a goal metric), as a cell's label."""
+    try:
+        return str(columns[index].title)
+    except (IndexError, TypeError, AttributeError):
+        return ""
+
+
+@register.filter
+def nth(items: Any, index: int) -> Any:
+    """The `index`-th item of a list (None past its end)."""
+    try:
+        return items[index]
+    except (IndexError, TypeError, KeyError):
+        return None

@@ -169,7 +169,9 @@ def test_a_stage_added_without_an_outcome_is_an_open_stage(api_for, admin, stage
 # --- deals --------------------------------------------------------------------------------
 
 
-def test_opening_a_deal_returns_the_documented_flat_shape(api_for, member, teammate, customer):
+def test_opening_a_deal_returns_the_documented_flat_shape(api_for, org, member, teammate, customer):
+    org.currency = "USD"  # dollars have cents
+    org.save(update_fields=["currency"])
     response = api_for(member).post(
         f"{BASE}deals/",
         {
@@ -286,7 +288,9 @@ def test_a_team_filter_includes_sub_teams(api_for, org, manager, sub_team, team)
     assert [row["id"] for row in rows] == [deal.pk]
 
 
-def test_patch_changes_details_and_replaces_concerns(api_for, member, teammate, customer):
+def test_patch_changes_details_and_replaces_concerns(api_for, org, member, teammate, customer):
+    org.currency = "EUR"  # euros have cents
+    org.save(update_fields=["currency"])
     client = api_for(member)
     deal = services.create_deal(
         actor=member, title="T", customer=customer, amount="10", concerns=["Price"]

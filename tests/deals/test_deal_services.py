@@ -178,6 +178,8 @@ def test_rewinning_on_a_later_day_credits_the_later_day_only(
 def test_editing_a_won_deals_amount_rerolls_and_deleting_it_takes_the_credit_back(
     org, member, admin, customer, django_capture_on_commit_callbacks
 ):
+    org.currency = "USD"  # dollars have cents
+    org.save(update_fields=["currency"])
     deal = _open(member, customer, amount="100")
     services.move_deal_to_stage(actor=member, deal=deal, stage="won")
     services.update_deal(actor=member, deal=deal, amount="250.50")

@@ -77,7 +77,7 @@ class WonCreditMachine(RuleBasedStateMachine):
     def build_org(self, zone: str) -> None:
         self.clock = time_machine.travel(NOW, tick=False)
         self.clock_at = self.clock.start()
-        self.org = OrganizationFactory.create(timezone=zone)
+        self.org = OrganizationFactory.create(timezone=zone, currency="USD")  # cents
         default_stages(self.org)
         ensure_default_metrics(org=self.org)
         north = TeamFactory.create(organization=self.org)

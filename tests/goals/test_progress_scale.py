@@ -177,8 +177,8 @@ class ProgressMachine(RuleBasedStateMachine):
     def build_org(self, zone: str, week_start: int, fiscal: int) -> None:
         self.clock = time_machine.travel(NOW, tick=False)
         self.clock.start()
-        self.org = OrganizationFactory(
-            timezone=zone, week_start=week_start, fiscal_year_start_month=fiscal
+        self.org = OrganizationFactory(  # in dollars: the deals' quarter amounts have cents
+            timezone=zone, week_start=week_start, fiscal_year_start_month=fiscal, currency="USD"
         )
         ensure_default_activity_types(org=self.org)
         services.ensure_default_metrics(org=self.org)
