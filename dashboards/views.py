@@ -8,19 +8,22 @@ whole page at the same address.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError
 
 from accounts import rules
 from accounts.models import Membership, Team
 from dashboards import access, charts, selectors
+from dashboards import cache as dashboard_cache
 from dashboards.periods import parse_period
 from salesmgmt.htmx import wants_fragment
 from salesmgmt.tenancy import org_view
@@ -46,7 +49,7 @@ def org_overview(request: Any) -> HttpResponse:
     org, me = request.org, request.membership
     rules.require(access.can_view_org_overview(me))
     kind, on = _period(request)
-    overview = selectors.org_overview(org, me, kind=kind, on=on)
+    overview = selectors.overview_board(org, me, kind=kind, on=on)
     context = {
         "overview": overview,
         "nav": overview.nav,
@@ -82,11 +85,24 @@ def team_dashboard(request: Any, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team.objects.for_org(org), pk=team_id)
     rules.require(access.can_view_team_dashboard(me, team))
     kind, on = _period(request)
-    page = selectors.team_dashboard_page(org, me, team, kind=kind, on=on)
-    context = {"page": page, "nav": page.nav, "charts": charts.team_charts(page.board)}
-    return _render(
-        request, "dashboards/team_dashboard.html", "dashboards/_team_dashboard.html", context
-    )
+
+    def render_partial() -> tuple[str, datetime | None]:
+        page = selectors.team_dashboard_page(org, me, team, kind=kind, on=on)
+        context = {"page": page, "nav": page.nav, "charts": charts.team_charts(page.board)}
+        html = render_to_string("dashboards/_team_dashboard.html", context, request)
+        return html, page.board.stale_from
+
+    # The partial is the board plus what the viewer sees around it (their team switcher,
+    # the period links): kept per viewer and period link, dropped with the board.
+    key = selectors.team_board_key(org, team, kind, on, "html", me.pk, on or "-")
+    html, _stale_from = dashboard_cache.remembered(key, render_partial, valid_until=lambda v: v[1])
+    if wants_fragment(request):
+        response = HttpResponse(html)
+    else:
+        context = {"team": team, "dashboard_html": mark_safe(html)}  # noqa: S308 (rendered above)
+        response = render(request, "dashboards/team_dashboard.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @org_view

@@ -187,6 +187,11 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "salesmgmt",
     },
+    "dashboards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salesmgmt-dashboards",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
     "throttle": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "salesmgmt_throttle",
@@ -330,6 +335,17 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Computed dashboards (dashboards/cache.py). With Redis (production: several gunicorn and
+# Celery workers) the cache is shared, so a dashboard dropped by a write in one process is
+# dropped for all; DASHBOARD_CACHE_URL may point it at a Redis of its own. Without Redis
+# (development, one process): that process's memory.
+if REDIS_URL:
+    CACHES["dashboards"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("DASHBOARD_CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "salesmgmt",
+        "TIMEOUT": 15 * 60,
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
