@@ -124,7 +124,7 @@ def remembered(
         log.warning("dashboard cache: read failed, computing", exc_info=True)
         return compute()
     if value is not None:
-        return value  # type: ignore[no-any-return]
+        return value
     value = compute()
     timeout = TIMEOUT
     until = valid_until(value)

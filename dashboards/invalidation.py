@@ -160,7 +160,8 @@ drain_follower = DrainFollower()
 
 def connect() -> None:
     register_follower(drain_follower)
-    for model in (*ORG_MODELS, Organization):
+    models: tuple[type[Model], ...] = (*ORG_MODELS, Organization)
+    for model in models:
         post_save.connect(_row_changed, sender=model, dispatch_uid=f"dash-save-{model.__name__}")
         post_delete.connect(
             _row_changed, sender=model, dispatch_uid=f"dash-delete-{model.__name__}"

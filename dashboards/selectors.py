@@ -10,6 +10,7 @@ query per kind of data, never one per member). Who needs attention is decided by
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -685,20 +686,21 @@ class OrgOverview:
     activity_totals: list[int]
 
 
-def overview_board(
-    org: Organization, actor: Membership, *, kind: str = "month", on: date | None = None
-) -> OrgOverview:
-    """`org_overview`, served from the cache until something that can move its numbers
-    changes (dashboards/cache.py): one entry per viewer, since admins see every team and
-    managers the teams they lead (a change of role or of a team's managers bumps them)."""
+def overview_html(
+    org: Organization,
+    actor: Membership,
+    *,
+    kind: str = "month",
+    on: date | None = None,
+    render: Callable[[], str],
+) -> str:
+    """The overview's rendered partial (`render()`), kept like `overview_board`."""
     today = periods.today(org)
     key = dashboard_cache.overview_key(
         org.pk,
-        (actor.pk, kind, on.isoformat() if on else "-", today.isoformat(), get_language()),
+        ("html", actor.pk, kind, on.isoformat() if on else "-", today.isoformat(), get_language()),
     )
-    return dashboard_cache.remembered(
-        key, lambda: org_overview(org, actor, kind=kind, on=on), valid_until=lambda _o: None
-    )
+    return dashboard_cache.remembered(key, render, valid_until=lambda _html: None)
 
 
 def org_overview(

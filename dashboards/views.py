@@ -49,15 +49,20 @@ def org_overview(request: Any) -> HttpResponse:
     org, me = request.org, request.membership
     rules.require(access.can_view_org_overview(me))
     kind, on = _period(request)
-    overview = selectors.overview_board(org, me, kind=kind, on=on)
-    context = {
-        "overview": overview,
-        "nav": overview.nav,
-        "charts": charts.overview_charts(overview),
-    }
-    return _render(
-        request, "dashboards/org_overview.html", "dashboards/_org_overview.html", context
-    )
+
+    def render_partial() -> str:
+        overview = selectors.org_overview(org, me, kind=kind, on=on)
+        context = {
+            "overview": overview,
+            "nav": overview.nav,
+            "charts": charts.overview_charts(overview),
+        }
+        return render_to_string("dashboards/_org_overview.html", context, request)
+
+    # Per viewer (admins see every team, managers theirs) and period link, in the cache
+    # until a write moves a number of it (dashboards/cache.py).
+    html = selectors.overview_html(org, me, kind=kind, on=on, render=render_partial)
+    return _fragment_or_page(request, html, "dashboards/org_overview.html", {})
 
 
 @org_view
@@ -96,11 +101,18 @@ def team_dashboard(request: Any, team_id: int) -> HttpResponse:
     # the period links): kept per viewer and period link, dropped with the board.
     key = selectors.team_board_key(org, team, kind, on, "html", me.pk, on or "-")
     html, _stale_from = dashboard_cache.remembered(key, render_partial, valid_until=lambda v: v[1])
+    return _fragment_or_page(request, html, "dashboards/team_dashboard.html", {"team": team})
+
+
+def _fragment_or_page(
+    request: HttpRequest, html: str, page: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The dashboard's partial as rendered (and cached), alone for htmx, else in its page."""
     if wants_fragment(request):
         response = HttpResponse(html)
     else:
-        context = {"team": team, "dashboard_html": mark_safe(html)}  # noqa: S308 (rendered above)
-        response = render(request, "dashboards/team_dashboard.html", context)
+        context = {**context, "dashboard_html": mark_safe(html)}  # noqa: S308 (rendered by us)
+        response = render(request, page, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
