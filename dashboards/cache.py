@@ -15,9 +15,10 @@ never commit) and again after the commit (readers that computed from the data as
 before it). `dashboards.invalidation` connects the bumps to the other apps' hooks.
 
 The cache is settings.CACHES["dashboards"]. With several processes (gunicorn workers,
-Celery workers) it must be shared: Redis when REDIS_URL is set; the per-process memory of
-the development setup is right for one process only. A cache that fails (Redis down) costs
-speed, never an answer: the dashboard is computed as if nothing were cached.
+Celery workers) it must be shared: Redis when REDIS_URL is set, none with DEBUG off and no
+Redis; the per-process memory of the development setup is right for one process only. A
+cache that fails (Redis down) costs speed, never an answer: the dashboard is computed as if
+nothing were cached.
 """
 
 from __future__ import annotations

@@ -510,7 +510,8 @@ def gunicorn(cast: Cast, cache_redis_url: str) -> Iterator[Server]:
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
-        "DASHBOARD_CACHE_URL": "",
+        # Each worker's own memory: right here only because nothing is written meanwhile.
+        "DASHBOARD_CACHE_URL": "locmem://",
     }
     if cache_redis_url:
         # REDIS_URL also hands tasks to a broker; no task is sent by these GETs.
