@@ -10,11 +10,13 @@ query per kind of data, never one per member). Who needs attention is decided by
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Min, Q, Sum, prefetch_related_objects
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import rules
@@ -33,6 +35,7 @@ from activities.selectors import (
     stages_of,
 )
 from dashboards import access
+from dashboards import cache as dashboard_cache
 from deals.access import deals_visible_to
 from deals.models import Deal, Stage
 from deals.selectors import with_staleness
@@ -121,6 +124,36 @@ class TeamDashboard:
     days_off: set[date] = field(default_factory=set)  # covering every goal shown
     team_targets: dict[str, ColumnTarget] = field(default_factory=dict)  # per activity type
     trend_note: str | None = None  # why the weekly trend has nothing to draw, if so
+    # when the first of the team's open deals that are not stale yet turns stale (the one
+    # number here that moves with the clock alone, within a day), None: none will
+    stale_from: datetime | None = None
+
+
+def team_board_key(
+    org: Organization, team: Team, kind: str, on: date | None, *parts: object
+) -> list[str]:
+    """The cache key of what is derived from one team's board (dashboards/cache.py): the
+    period, today and the language (labels and alert texts), then the caller's `parts`."""
+    today = periods.today(org)
+    period = periods.period_of(org, kind, on or today)
+    return dashboard_cache.team_board_key(
+        org.pk,
+        team.pk,
+        (kind, period.start.isoformat(), today.isoformat(), get_language(), *parts),
+    )
+
+
+def team_board(
+    org: Organization, team: Team, *, kind: str = "month", on: date | None = None
+) -> TeamDashboard:
+    """`team_dashboard`, served from the cache until something that can move its numbers
+    changes (dashboards/cache.py). It does not depend on who looks: the caller checks
+    that they may."""
+    return dashboard_cache.remembered(
+        team_board_key(org, team, kind, on, "board"),
+        lambda: team_dashboard(org, team, kind=kind, on=on),
+        valid_until=lambda board: board.stale_from,
+    )
 
 
 def team_dashboard(
@@ -236,11 +269,16 @@ def team_dashboard(
             amount=Sum("amount"),
             stale=Count("id", filter=Q(is_stale=True)),
             oldest_stale=Min("last_touched", filter=Q(is_stale=True)),
+            next_stale=Min("last_touched", filter=Q(is_stale=False)),
             overdue=Count("id", filter=Q(next_step_date__lt=today)),
         )
         .order_by()
     )
+    stale_from: datetime | None = None
     for load in deal_rows:
+        if load["next_stale"] is not None:
+            turns = load["next_stale"] + timedelta(days=org.stale_deal_days)
+            stale_from = turns if stale_from is None else min(stale_from, turns)
         member = rows[load["owner_id"]]
         member.open_deals, member.open_amount = load["n"], load["amount"] or Decimal(0)
         member.stale_deals, member.overdue_next_steps = load["stale"], load["overdue"]
@@ -299,6 +337,7 @@ def team_dashboard(
         days_off=days_off,
         team_targets=team_targets,
         trend_note=trend_note,
+        stale_from=stale_from,
     )
 
 
@@ -447,7 +486,7 @@ def team_dashboard_page(
 ) -> TeamDashboardPage:
     """The team dashboard page: the team view plus each member's targets per activity type,
     team totals, the period links and the team switcher (queries constant in team size)."""
-    board = team_dashboard(org, team, kind=kind, on=on)
+    board = team_board(org, team, kind=kind, on=on)
     funnel_keys = [key for key, _name, _count, _conversion in board.funnel]
     others = sorted(
         (k for k in board.type_names if k not in funnel_keys), key=lambda k: board.type_names[k]
@@ -645,6 +684,23 @@ class OrgOverview:
     type_columns: list[tuple[str, str]]
     rows: list[OverviewRow]
     activity_totals: list[int]
+
+
+def overview_html(
+    org: Organization,
+    actor: Membership,
+    *,
+    kind: str = "month",
+    on: date | None = None,
+    render: Callable[[], str],
+) -> str:
+    """The overview's rendered partial (`render()`), kept like `overview_board`."""
+    today = periods.today(org)
+    key = dashboard_cache.overview_key(
+        org.pk,
+        ("html", actor.pk, kind, on.isoformat() if on else "-", today.isoformat(), get_language()),
+    )
+    return dashboard_cache.remembered(key, render, valid_until=lambda _html: None)
 
 
 def org_overview(

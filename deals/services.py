@@ -33,6 +33,7 @@ from deals.models import (
     Stage,
     StageChange,
 )
+from deals.signals import deals_opened
 from salesmgmt import money, periods
 from salesmgmt.errors import DomainError
 
@@ -419,6 +420,7 @@ def open_deals(*, actor: Membership, deals: Sequence[NewDeal]) -> list[Deal]:
         ],
         batch_size=1000,
     )
+    deals_opened.send(sender=Deal, organization_id=org.pk, deals=rows)
     won = {Bucket(d.won_user_id, d.won_date) for d in rows if d.won_user_id and d.won_date}
     if won:
         mark_dirty(org_id=org.pk, buckets=won)

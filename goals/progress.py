@@ -48,6 +48,7 @@ from accounts.models import Organization, Team
 from activities.models import DailyActivityCount
 from activities.rollup import lock_organization
 from goals.models import Goal, GoalPeriodActual, GoalProgress, ManualEntry, Metric
+from goals.signals import progress_refreshed
 from salesmgmt import periods
 
 # Goals recomputed per round of statements (keeps every statement's parameters bounded).
@@ -313,7 +314,9 @@ def refresh_goals(*, goal_ids: Iterable[int]) -> int:
         )
         for org_id in orgs:
             lock_organization(org_id, exclusive=True)
-        return _refresh_locked(ids, None)
+        done = _refresh_locked(ids, None)
+        transaction.on_commit(lambda: progress_refreshed.send(sender=Goal, goal_ids=ids))
+        return done
 
 
 def refresh_open_goals(*, org_id: int, scope: str | None = None) -> int:

@@ -67,10 +67,11 @@ def progress_of(goal: Goal, *, today: date, days_off: set[date] | None = None) -
     period = periods.Period(goal.start, goal.end + timedelta(days=1))
     if days_off is None:
         days_off = periods.org_days_off(goal.organization, period)
-    days = periods.working_days(goal.organization, period, days_off) or period.days()
+    days = periods.working_days_of(period, days_off) or tuple(period.days())
     total = len(days)
-    elapsed = sum(1 for d in days if d <= today)
-    left = sum(1 for d in days if d >= today) if today <= goal.end else 0
+    elapsed, left = periods.count_until(days, today)
+    if today > goal.end:
+        left = 0
     target = goal.target
     expected = target * elapsed / total if total else target
     projected = actual * total / elapsed if elapsed else Decimal(0)

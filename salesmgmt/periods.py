@@ -8,8 +8,10 @@ the organisation's week start day. Periods are half-open in spirit (`start` incl
 from __future__ import annotations
 
 import zoneinfo
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
@@ -248,17 +250,28 @@ class HasCountry(HasCalendar, Protocol):
     def pk(self) -> int | None: ...
 
 
-def org_days_off(org: HasCountry, period: Period) -> set[date]:
-    """Public holidays of the organisation's country plus its own days off, in `period`."""
+@lru_cache(maxsize=512)
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """The public holidays of `country` in `year` (none for a country the `holidays` package
+    does not know). Fixed once published, so kept for the life of the process."""
     import holidays
 
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        return frozenset()
+
+
+def org_days_off(org: HasCountry, period: Period) -> set[date]:
+    """Public holidays of the organisation's country plus its own days off, in `period`."""
     from accounts.models import DayOff
 
-    years = range(period.start.year, period.last.year + 1)
-    try:
-        off = {day for day in holidays.country_holidays(org.country, years=years) if day in period}
-    except NotImplementedError:  # a country the holidays package does not know
-        off = set()
+    off = {
+        day
+        for year in range(period.start.year, period.last.year + 1)
+        for day in public_holidays(org.country, year)
+        if day in period
+    }
     if org.pk is not None:
         off |= set(
             DayOff.objects.filter(
@@ -272,6 +285,27 @@ def working_days(org: HasCountry, period: Period, days_off: set[date] | None = N
     """Monday to Friday days of `period` that are neither public holidays nor days off."""
     off = org_days_off(org, period) if days_off is None else days_off
     return [day for day in period.days() if day.weekday() < 5 and day not in off]
+
+
+@lru_cache(maxsize=4096)
+def _working_days_between(start: date, end: date, off: frozenset[date]) -> tuple[date, ...]:
+    return tuple(
+        day
+        for day in (start + timedelta(days=i) for i in range((end - start).days))
+        if day.weekday() < 5 and day not in off
+    )
+
+
+def working_days_of(period: Period, days_off: set[date] | frozenset[date]) -> tuple[date, ...]:
+    """`working_days` for a known set of days off, remembered per (period, its days off):
+    goals cascaded to a team's people share their dates, and a year's goal has 365 days."""
+    off = frozenset(day for day in days_off if day in period)
+    return _working_days_between(period.start, period.end, off)
+
+
+def count_until(days: tuple[date, ...], on: date) -> tuple[int, int]:
+    """Of sorted `days`: how many are on or before `on`, and how many on or after it."""
+    return bisect_right(days, on), len(days) - bisect_left(days, on)
 
 
 @dataclass(frozen=True)

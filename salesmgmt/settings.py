@@ -187,6 +187,11 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "salesmgmt",
     },
+    "dashboards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "salesmgmt-dashboards",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
     "throttle": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "salesmgmt_throttle",
@@ -330,6 +335,22 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Computed dashboards (dashboards/cache.py). They must be shared by every process that reads
+# or writes (gunicorn and Celery workers), so that a dashboard dropped by a write in one is
+# dropped for all: Redis (REDIS_URL, or DASHBOARD_CACHE_URL for a Redis of its own). In
+# development (DEBUG, one process) the process's memory; with DEBUG off and no Redis nothing
+# is cached (each worker's memory would serve boards another worker's writes dropped), unless
+# DASHBOARD_CACHE_URL=locmem:// says there is one process (or, in the benchmark, no writes).
+DASHBOARD_CACHE_URL = env.str("DASHBOARD_CACHE_URL", default="") or REDIS_URL
+if DASHBOARD_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES["dashboards"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": DASHBOARD_CACHE_URL,
+        "KEY_PREFIX": "salesmgmt",
+        "TIMEOUT": 15 * 60,
+    }
+elif not DEBUG and DASHBOARD_CACHE_URL != "locmem://":
+    CACHES["dashboards"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -103,6 +103,7 @@ def _fast_and_isolated(request, settings, tmp_path):
     from django.core.cache import cache, caches
 
     cache.clear()  # throttle counters live in the process cache; ids repeat across tests
+    caches["dashboards"].clear()  # cached dashboards too (dashboards/cache.py)
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         # The database cache outlives a transactional test (flush leaves its table alone).
         request.getfixturevalue("transactional_db")

@@ -50,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="timed rounds of the rebuild comparison, the median is reported (default 3)",
     )
     group.addoption(
+        "--bench-cache-redis-url",
+        default="",
+        help="dashboard benchmark: the gunicorn workers' dashboard cache in this Redis "
+        "(default: each worker's memory)",
+    )
+    group.addoption(
         "--bench-redis-url",
         default="redis://127.0.0.1:6379/14",
         help="broker for the lag benchmark's worker; this Redis database is FLUSHED",
