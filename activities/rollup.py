@@ -354,16 +354,31 @@ def _rewrite_postgres(cursor: Any, org_id: int, diff: _Diff) -> tuple[int, int, 
     join = " AND ".join(f"{key_of('o', k)} = {key_of('f', k)}" for k in diff.keys)
     differs = " OR ".join(f"o.{v} <> f.{v}" for v in diff.values)
     first_key = diff.keys[0]
+    where = diff.where.format(t="t")
+    # A unique key lets NULLs through, so a key with a NULL can be stored twice (a team
+    # deleted, SET NULL on both rows): all but the first such row are deleted, the first is
+    # compared as usual. Found through the index on the nullable column, so it costs nothing
+    # when there are none.
+    if diff.nullable:
+        null_keys = " OR ".join(f"t.{k} IS NULL" for k in sorted(diff.nullable))
+        dups = (
+            f"SELECT id FROM (SELECT t.id, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY t.id) "
+            f"AS n FROM {diff.table} t WHERE {where} AND ({null_keys})) AS ranked WHERE n > 1"
+        )
+    else:
+        dups = "SELECT NULL::bigint AS id WHERE false"
     cursor.execute(
         f"WITH fresh AS MATERIALIZED ({diff.fresh}), "
+        f"dups AS MATERIALIZED ({dups}), "
         f"stored AS (SELECT t.id, {', '.join(f't.{c}' for c in diff.keys + diff.values)} "
-        f"  FROM {diff.table} t WHERE {diff.where.format(t='t')}), "
+        f"  FROM {diff.table} t WHERE {where} AND t.id NOT IN (SELECT id FROM dups)), "
         "diff AS MATERIALIZED ("
         f"  SELECT o.id, {', '.join(f'f.{c}' for c in diff.keys + diff.values)} "
         f"  FROM fresh f FULL JOIN stored o ON {join} "
         f"  WHERE o.id IS NULL OR f.{first_key} IS NULL OR {differs}), "
         f"gone AS (DELETE FROM {diff.table} WHERE id IN "
-        f"  (SELECT id FROM diff WHERE {first_key} IS NULL) RETURNING 1), "
+        f"  (SELECT id FROM diff WHERE {first_key} IS NULL UNION ALL SELECT id FROM dups) "
+        "  RETURNING 1), "
         f"changed AS (UPDATE {diff.table} t SET "
         f"  {', '.join(f'{v} = diff.{v}' for v in diff.values)} "
         f"  FROM diff WHERE t.id = diff.id AND diff.{first_key} IS NOT NULL RETURNING 1), "
@@ -371,7 +386,12 @@ def _rewrite_postgres(cursor: Any, org_id: int, diff: _Diff) -> tuple[int, int, 
         f"  SELECT %s, {keys}, {values} FROM diff WHERE id IS NULL ORDER BY {keys} RETURNING 1) "
         "SELECT (SELECT COUNT(*) FROM fresh), (SELECT COUNT(*) FROM gone), "
         "       (SELECT COUNT(*) FROM changed), (SELECT COUNT(*) FROM added)",
-        [*diff.fresh_params, *diff.where_params, org_id],
+        [
+            *diff.fresh_params,
+            *(diff.where_params if diff.nullable else []),  # in `dups`
+            *diff.where_params,
+            org_id,
+        ],
     )
     fresh, deleted, updated, inserted = cursor.fetchone()
     return fresh, deleted, updated, inserted
@@ -391,12 +411,22 @@ def _rewrite_sqlite(cursor: Any, org_id: int, diff: _Diff) -> tuple[int, int, in
     cursor.execute("DROP TABLE IF EXISTS temp.rollup_fresh")
     cursor.execute(f"CREATE TEMP TABLE rollup_fresh AS {diff.fresh}", diff.fresh_params)
     try:
+        deleted = 0
+        if diff.nullable:  # a key with a NULL stored twice: keep the first row only
+            cursor.execute(
+                f"DELETE FROM {diff.table} AS t WHERE {diff.where.format(t='t')} AND ("
+                + " OR ".join(f"t.{k} IS NULL" for k in sorted(diff.nullable))
+                + f") AND EXISTS (SELECT 1 FROM {diff.table} d WHERE {diff.where.format(t='d')} "
+                f"AND {same_key('d', 't')} AND d.id < t.id)",
+                [*diff.where_params, *diff.where_params],
+            )
+            deleted += cursor.rowcount
         cursor.execute(
             f"DELETE FROM {diff.table} AS t WHERE {diff.where.format(t='t')} AND NOT EXISTS "
             f"(SELECT 1 FROM temp.rollup_fresh f WHERE {same_key('f', 't')})",
             diff.where_params,
         )
-        deleted = cursor.rowcount
+        deleted += cursor.rowcount
         cursor.execute(
             f"UPDATE {diff.table} AS t SET {', '.join(f'{v} = f.{v}' for v in diff.values)} "
             f"FROM temp.rollup_fresh f WHERE {diff.where.format(t='t')} AND {same_key('f', 't')} "

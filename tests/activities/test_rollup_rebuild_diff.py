@@ -161,6 +161,33 @@ def test_changed_rows_are_updated_in_place(logged, admin, member):
     assert_rollup_exact(logged)
 
 
+def test_a_key_with_no_team_stored_twice_is_left_once(logged, admin):
+    """NULLs pass the unique key (both databases): a team deleted under two rows of one
+    person, day and type leaves them both with no team. The rebuild keeps one, exact."""
+    email = ActivityType.objects.get(organization=logged, key="email")
+    kept = DailyActivityCount.objects.get(organization=logged, user=admin.user, type=email)
+    twin = DailyActivityCount.objects.create(
+        organization=logged, user=admin.user, team=None, type=email, date=DAY, count=2,
+        entries=1,
+    )  # fmt: skip
+    DailyActivityCount.objects.filter(pk=kept.pk).update(count=1)
+
+    result = rollup.rewrite_range(org_id=logged.pk)
+
+    assert result.daily[1:] == (1, 1, 0)  # the twin deleted, the first row corrected
+    assert not DailyActivityCount.objects.filter(pk=twin.pk).exists()
+    assert DailyActivityCount.objects.get(pk=kept.pk).count == 3
+    assert_rollup_exact(logged)
+
+    # Twins that each hold the right numbers are found too.
+    DailyActivityCount.objects.create(
+        organization=logged, user=admin.user, team=None, type=email, date=DAY, count=3,
+        entries=1,
+    )  # fmt: skip
+    assert rollup.rewrite_range(org_id=logged.pk).daily[1:] == (1, 0, 0)
+    assert_rollup_exact(logged)
+
+
 def test_a_range_rebuild_leaves_rows_outside_the_range_alone(logged, member):
     DailyActivityCount.objects.filter(organization=logged, date=OUTSIDE).update(count=777)
     OrgDailyActivityCount.objects.filter(organization=logged, date=OUTSIDE).update(count=777)
