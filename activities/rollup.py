@@ -1,7 +1,8 @@
 """The rollup pipeline: dirty buckets in, daily counts recomputed from source out.
 
 Invariant: after any sequence of activity writes, once the dirty buckets are drained,
-`DailyActivityCount` equals a from-scratch GROUP BY over `Activity`.
+`DailyActivityCount` equals a from-scratch GROUP BY over `Activity`; at every commit
+`OrgDailyActivityCount` (per type and day) equals the sum of the daily rows.
 
 How it stays true under concurrency (PostgreSQL):
 - a write marks its (org, user, local date) bucket dirty in its own transaction; the mark
@@ -10,7 +11,9 @@ How it stays true under concurrency (PostgreSQL):
   deadlock) before reading the activities, so two workers never interleave on one bucket;
 - drains hold the organisation's advisory lock *shared*, `rebuild_range` holds it
   *exclusive*, so a rebuild never races a drain;
-- every step is a delete + insert of whole buckets inside one transaction: a crash or an
+- a drain is a delete + insert of whole buckets inside one transaction, and adds the
+  difference to the coarse (type, day) rows there; a rebuild compares a fresh GROUP BY with
+  the stored rows in one statement and writes only the rows that differ. A crash or an
   exception half-way leaves nothing behind, and running twice gives the same rows.
 On SQLite the transactions are IMMEDIATE, which serialises writers and gives the same result.
 """
