@@ -181,6 +181,38 @@ class DailyActivityCount(models.Model):
         return f"{self.user_id}/{self.type_id} {self.date}: {self.count}"
 
 
+class OrgDailyActivityCount(models.Model):
+    """Coarser rollup: the whole organisation's activities of one type on one local date.
+
+    The sum of `DailyActivityCount` over users and teams, at most one row per type and day
+    (about 2,200 a year for six types), so an organisation-wide read over a year touches a
+    few thousand rows instead of one per person, type and day. Maintained only by
+    `activities.rollup`: each drain adds the difference its buckets made (signed, hence
+    plain integers), a range rebuild recomputes it from the daily rows.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    type = models.ForeignKey(
+        ActivityType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    count = models.IntegerField()  # sum of quantities
+    entries = models.IntegerField()  # number of activity rows
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index every read goes through: (organisation, date range).
+            models.UniqueConstraint("organization", "date", "type", name="orgdailycount_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"org {self.organization_id}/{self.type_id} {self.date}: {self.count}"
+
+
 class DirtyBucket(models.Model):
     """An (organisation, user, local date) whose rollup must be recomputed.
 

@@ -21,7 +21,14 @@ from accounts.selectors import team_and_descendant_ids
 from activities import access
 from activities.filters import ActivityFilter
 from activities.funnel import StageCount, bottleneck, team_medians
-from activities.models import Activity, ActivityType, DailyActivityCount, DirtyBucket, RollupState
+from activities.models import (
+    Activity,
+    ActivityType,
+    DailyActivityCount,
+    DirtyBucket,
+    OrgDailyActivityCount,
+    RollupState,
+)
 from salesmgmt import periods
 
 
@@ -92,18 +99,30 @@ def activity_counts(
     team_ids: frozenset[int] | None = None,
     type_key: str | None = None,
 ) -> list[CountRow]:
-    """Counts per period and type over local dates [start, end], from the daily rollup."""
-    qs = DailyActivityCount.objects.for_org(org).filter(date__gte=start, date__lte=end)
-    if user_id is not None:
-        qs = qs.filter(user_id=user_id)
-    if team_ids is not None:
-        qs = qs.filter(team_id__in=team_ids)
+    """Counts per period and type over local dates [start, end], from the daily rollup.
+
+    The whole organisation (no person, no teams) reads the coarse rollup instead, one row per
+    type and day, which holds the same sums: a year is a few thousand rows, not millions.
+    """
+    qs: QuerySet[DailyActivityCount] | QuerySet[OrgDailyActivityCount]
+    if user_id is None and team_ids is None:
+        qs = OrgDailyActivityCount.objects.for_org(org).filter(date__gte=start, date__lte=end)
+    else:
+        qs = DailyActivityCount.objects.for_org(org).filter(date__gte=start, date__lte=end)
+        if user_id is not None:
+            qs = qs.filter(user_id=user_id)
+        if team_ids is not None:
+            qs = qs.filter(team_id__in=team_ids)
     if type_key:
         qs = qs.filter(type__key=type_key)
     totals: dict[tuple[date, str], int] = defaultdict(int)
-    for row in qs.values("date", "type__key").annotate(total=Sum("count")).order_by():
-        key = (periods.period_start(org, row["date"], grain), row["type__key"])
-        totals[key] += row["total"]
+    starts: dict[date, date] = {}  # each day's period, worked out once per day not per row
+    rows = qs.values("date", "type__key").annotate(total=Sum("count")).order_by()
+    for day, type_key, total in rows.values_list("date", "type__key", "total"):
+        start_of = starts.get(day)
+        if start_of is None:
+            start_of = starts[day] = periods.period_start(org, day, grain)
+        totals[(start_of, type_key)] += total
     return [CountRow(p, t, c) for (p, t), c in sorted(totals.items())]
 
 

@@ -40,7 +40,8 @@ def rollup_rows(org_id: int) -> list[tuple]:
 
 
 def assert_rollup_exact(org: Organization | int, *, drained: bool = True) -> None:
-    """Stored rows == recompute from scratch, one row per bucket key (NULL teams included).
+    """Stored rows == recompute from scratch, one row per bucket key (NULL teams included);
+    the coarse organisation totals too.
 
     `stored_counts` is a dict and would hide two rows with the same key (PostgreSQL lets
     NULL team ids through the unique constraint), so duplicates are counted on the rows.
@@ -50,6 +51,7 @@ def assert_rollup_exact(org: Organization | int, *, drained: bool = True) -> Non
     duplicates = [key for key, n in Counter(r[:4] for r in rows).items() if n > 1]
     assert duplicates == [], f"duplicate rollup rows: {duplicates}"
     assert rollup.stored_counts(org_id) == rollup.recompute_from_scratch(org_id)
+    assert rollup.stored_org_daily(org_id) == rollup.org_daily_from_scratch(org_id)
     if drained:
         assert not DirtyBucket.objects.filter(organization_id=org_id).exists()
 

@@ -150,8 +150,15 @@ class _CursorFailingAfterDelete:
             raise _InjectedFault("crash after the DELETE of the bucket")
         result = self._real.execute(sql, params)
         if words == ["DELETE", "FROM", daily]:
-            self._record["deleted"] = self._record.get("deleted", 0) + self._real.rowcount
+            # The drain's DELETE returns the rows it removed (SQLite counts them only once
+            # they are fetched): fetch them here and hand them on to the caller.
+            self._returned = self._real.fetchall()
+            self._record["deleted"] = self._record.get("deleted", 0) + len(self._returned)
         return result
+
+    def fetchall(self):
+        rows, self._returned = getattr(self, "_returned", None), None
+        return self._real.fetchall() if rows is None else rows
 
     def executemany(self, sql, param_list):
         return self._real.executemany(sql, param_list)

@@ -13,7 +13,7 @@ from activities import rollup
 
 
 class Command(BaseCommand):
-    help = "Rebuild the daily activity rollups from the activity log (one INSERT…SELECT per org)."
+    help = "Rebuild the daily activity rollups from the activity log, writing only what differs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", help="Organisation slug (default: every organisation).")
@@ -32,9 +32,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation {options['org']!r}")
         for org in orgs:
             began = time.perf_counter()
-            rows = rollup.rebuild_range(org_id=org.pk, start=start, end=end)
+            result = rollup.rewrite_range(org_id=org.pk, start=start, end=end)
             elapsed = time.perf_counter() - began
-            self.stdout.write(f"{org.slug}: {rows} daily rows in {elapsed:.2f}s")
+            rows, deleted, updated, inserted = result.daily
+            self.stdout.write(
+                f"{org.slug}: {rows} daily rows in {elapsed:.2f}s "
+                f"({deleted} deleted, {updated} updated, {inserted} inserted)"
+            )
 
     @staticmethod
     def _date(value: str | None, flag: str) -> Any:
