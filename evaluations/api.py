@@ -328,7 +328,7 @@ class NextStepsSerializer(serializers.Serializer):
     )
 
 
-class ActionItemSerializer(serializers.Serializer):
+class NextStepsActionItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     owner = serializers.IntegerField(source="owner_id")
@@ -338,7 +338,7 @@ class ActionItemSerializer(serializers.Serializer):
 class NextStepsResultSerializer(serializers.Serializer):
     one_on_one = serializers.IntegerField()
     date = serializers.DateField()
-    action_items = ActionItemSerializer(many=True)
+    action_items = NextStepsActionItemSerializer(many=True)
 
 
 class EvaluationFilterBackend(DjangoFilterBackend):

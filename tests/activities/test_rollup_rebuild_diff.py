@@ -308,8 +308,13 @@ def _corrupt_and_rebuild(logged_entries, corrupt, bounded) -> None:
     rows = list(DailyActivityCount.objects.filter(organization=org).order_by("pk"))
     coarse = list(OrgDailyActivityCount.objects.filter(organization=org).order_by("pk"))
     touched: set[int] = set()
+    bogus: set[tuple[int, int, int]] = set()
     for how, index in corrupt:
         if how == "bogus":
+            key = (index % 3, index % 4, index % 3)
+            if key in bogus and people[index % 3].team is not None:
+                continue  # the unique key refuses a second row (NULL teams pass it, see above)
+            bogus.add(key)
             DailyActivityCount.objects.create(
                 organization=org, user=people[index % 3].user, team=people[index % 3].team,
                 type=types[index % 4], date=today - timedelta(days=5 + index % 3),
