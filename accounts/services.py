@@ -183,6 +183,12 @@ def revoke_user_access(*, user: User) -> None:
     security_log.info("access revoked for user=%s", user.pk)
 
 
+def delete_expired_api_tokens() -> int:
+    """Delete every expired API token (they are refused anyway); how many went."""
+    deleted, _by_model = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted
+
+
 @transaction.atomic
 def issue_api_token(*, user: User) -> tuple[AuthToken, str]:
     """A new API token for `user`; the oldest live ones go so at most the limit stay live.

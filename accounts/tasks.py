@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts import imports
+from accounts import imports, services
 from salesmgmt.tasks import retrying_task
 
 
@@ -16,3 +16,9 @@ def run_import_job_task(job_id: int) -> None:
 def resume_import_jobs_task() -> int:
     """Every minute: enqueue jobs nobody took (broker down) or whose worker died."""
     return imports.resume_import_jobs()
+
+
+@retrying_task
+def delete_expired_api_tokens_task() -> int:
+    """Hourly: delete expired API tokens (authentication refuses them but leaves the others)."""
+    return services.delete_expired_api_tokens()

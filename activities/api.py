@@ -8,8 +8,9 @@ see but not change answers 403.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -242,9 +243,20 @@ class ActivitySerializer(_OrgTimeMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # The fields built from the model once, copied for each serializer (as DRF copies declared
+    # fields): ModelSerializer would introspect the model again for every instance.
+    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._use_org_time_zone()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = cls._built_fields = super().get_fields()
+        return copy.deepcopy(built)
 
 
 class ActivityWriteSerializer(_OrgTimeMixin, serializers.Serializer):

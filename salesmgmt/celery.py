@@ -67,6 +67,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Hourly, at :20: delete expired API tokens (each request checks only its own token's
+    # expiry; issuing a token also clears the user's expired ones).
+    "delete-expired-api-tokens": {
+        "task": "accounts.tasks.delete_expired_api_tokens_task",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 50 * 60},
+    },
     # Every 15 minutes: e-mail the daily digest of unread notifications to whoever wants
     # it and whose organisation's morning (08:00 local) has come; once per person per day.
     "daily-digests": {

@@ -40,11 +40,14 @@ def resolve_membership(user: Any, org_slug: str) -> Membership | None:
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    return (
-        Membership.objects.select_related("organization", "team", "user")
-        .filter(user=user, organization__slug=org_slug, active=True)
-        .first()
-    )
+    memberships = Membership.objects.filter(user=user, organization__slug=org_slug, active=True)
+    if type(user) is not Membership.user.field.related_model:  # e.g. a session's lazy user
+        return memberships.select_related("organization", "team", "user").first()
+    # The user is already loaded (token authentication): reuse it rather than join it again.
+    membership = memberships.select_related("organization", "team").first()
+    if membership is not None:
+        membership.user = user  # type: ignore[assignment]
+    return membership
 
 
 def org_view(view: Any) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -51,6 +54,56 @@ def test_expired_token_is_rejected(member, time_machine):
     assert client.get("/api/v1/me/").status_code == 200
     time_machine.move_to("2099-01-01")
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_expired_token_answers_401_and_is_deleted(member, time_machine):
+    expired, token = AuthToken.objects.create(user=member.user)
+    time_machine.move_to("2099-01-01")
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/").status_code == 401
+    assert not AuthToken.objects.filter(pk=expired.pk).exists()
+
+
+def test_expired_tokens_are_deleted_by_the_periodic_clean_up_not_by_each_request(member):
+    from accounts.tasks import delete_expired_api_tokens_task
+    from salesmgmt.celery import app
+
+    live, token = AuthToken.objects.create(user=member.user)
+    other_live, _other_token = AuthToken.objects.create(user=member.user)
+    expired, expired_token = AuthToken.objects.create(user=member.user)
+    AuthToken.objects.filter(pk=expired.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/me/").status_code == 200
+    assert AuthToken.objects.filter(pk=expired.pk).exists()  # a request reads no other token
+    expired_client = APIClient(HTTP_AUTHORIZATION=f"Token {expired_token}")
+
+    assert delete_expired_api_tokens_task() == 1
+    assert set(AuthToken.objects.values_list("pk", flat=True)) == {live.pk, other_live.pk}
+    assert expired_client.get("/api/v1/me/").status_code == 401
+    assert "accounts.tasks.delete_expired_api_tokens_task" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }
+
+
+def test_membership_resolution_reuses_the_loaded_user_and_keeps_tenancy(
+    member, other_org, django_assert_num_queries
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from salesmgmt.tenancy import resolve_membership
+
+    user = type(member.user).objects.get(pk=member.user_id)
+    with django_assert_num_queries(1):
+        membership = resolve_membership(user, member.organization.slug)
+        assert membership is not None
+        assert membership.pk == member.pk
+        assert membership.user is user
+        assert membership.organization.slug == member.organization.slug
+        assert membership.team == member.team
+    assert resolve_membership(user, other_org.slug) is None
+    assert resolve_membership(user, "no-such-org") is None
+    assert resolve_membership(AnonymousUser(), member.organization.slug) is None
+    Membership.objects.filter(pk=member.pk).update(active=False)
+    assert resolve_membership(user, member.organization.slug) is None
 
 
 def test_token_logout_revokes_the_token(member):

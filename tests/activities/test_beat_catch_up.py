@@ -44,6 +44,7 @@ EVERY_JOB = {
     "resume-import-jobs",
     "daily-digests",
     "motivation-reminders",
+    "delete-expired-api-tokens",
 }
 
 
@@ -136,7 +137,8 @@ def test_a_restart_runs_only_the_jobs_whose_slot_passed_since_they_completed(
     time_machine.move_to(LAST_RUN, tick=False)
     beat()
 
-    # 40 minutes later: the minute jobs are due, the nightly and weekly ones are not.
+    # 40 minutes later (03:40): the minute jobs and the :20 hourly one are due, the :00
+    # hourly, nightly and weekly ones are not.
     time_machine.move_to(LAST_RUN + timedelta(minutes=40), tick=False)
 
     assert set(beat()) == {
@@ -144,6 +146,7 @@ def test_a_restart_runs_only_the_jobs_whose_slot_passed_since_they_completed(
         "drain-dirty-buckets",
         "resume-import-jobs",
         "daily-digests",
+        "delete-expired-api-tokens",
     }
 
 
