@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import redis
-from django.db import connection
 
 from activities import rollup
 from activities.models import DirtyBucket
@@ -27,7 +24,11 @@ from activities.services import log_activity
 from activities.tasks import drain_all_dirty_buckets_task
 from salesmgmt import periods
 from salesmgmt.celery import app as celery_app
-from tests.activities.workers import wait_until
+from tests.activities.workers import (
+    drains_waiting_for_the_org_lock,
+    organisation_lock_held,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -36,28 +37,6 @@ pytestmark = [
 ]
 
 ROLLUP_TIMEOUT = 5
-
-
-@contextmanager
-def organisation_lock_held(org_id: int) -> Iterator[None]:
-    """Hold the org's advisory lock exclusively (as `rebuild_range` does): drains block."""
-    key = rollup._ORG_LOCK_NAMESPACE * 1_000_000_000 + org_id
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-
-
-def drains_waiting_for_the_org_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
-        )
-        return cursor.fetchone()[0]
 
 
 def total_today(org) -> int:

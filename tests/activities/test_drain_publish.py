@@ -13,11 +13,9 @@ import base64
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import redis
-from django.db import connection
 
 from activities import rollup, tasks
 from activities.models import DirtyBucket
@@ -28,7 +26,11 @@ from activities.tasks import (
     drain_dirty_buckets_task,
 )
 from tests.activities.conftest import assert_rollup_exact, dirty_buckets
-from tests.activities.workers import wait_until
+from tests.activities.workers import (
+    drains_waiting_for_the_org_lock,
+    organisation_lock_held,
+    wait_until,
+)
 
 
 def _key(org_id: int) -> str:
@@ -200,28 +202,6 @@ def test_the_periodic_drain_clears_the_flag_of_a_lost_task(
 # --- a real worker ---------------------------------------------------------------------------
 
 
-@contextmanager
-def organisation_lock_held(org_id: int) -> Iterator[None]:
-    """Hold the org's advisory lock exclusively (as `rebuild_range` does): drains block."""
-    key = rollup._ORG_LOCK_NAMESPACE * 1_000_000_000 + org_id
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-
-
-def _drains_waiting_for_the_org_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
-        )
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.real_broker
 @pytest.mark.usefixtures("require_postgres")
@@ -233,7 +213,7 @@ def test_a_real_worker_runs_one_drain_for_a_burst_and_leaves_nothing_dirty(
     with organisation_lock_held(rollup_org.pk):
         log_activity(actor=member, type="call")  # commits: publishes the first drain
         wait_until(
-            lambda: _drains_waiting_for_the_org_lock() == 1, 15, "the drain to start", worker.log
+            lambda: drains_waiting_for_the_org_lock() == 1, 15, "the drain to start", worker.log
         )
         # The running drain cleared the flag before blocking on the lock, so the burst
         # publishes exactly one more task, whatever its size.

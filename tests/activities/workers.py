@@ -14,14 +14,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from activities import rollup
 
 READY_TIMEOUT = 45
 
@@ -171,3 +173,25 @@ class Worker:
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [self.name]
             )
             return cursor.fetchone()[0]
+
+
+@contextmanager
+def organisation_lock_held(org_id: int) -> Iterator[None]:
+    """Hold the org's advisory lock exclusively (as `rebuild_range` does): drains block."""
+    key = rollup._ORG_LOCK_NAMESPACE * 1_000_000_000 + org_id
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def drains_waiting_for_the_org_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()"
+        )
+        return cursor.fetchone()[0]
