@@ -128,6 +128,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection (gunicorn.conf.py sets CONN_MAX_AGE for the web workers) is checked
+# before a request reuses it, so a database restart costs no failed request.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers alongside one writer in the embedded setup.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -71,6 +69,7 @@ from goals import services as goal_services
 from goals.models import Goal, GoalPeriodActual, GoalProgress, Metric
 from salesmgmt import periods
 from tests.bench.datagen import Dataset, database_name
+from tests.bench.servers import database_url, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = "Region 4"
@@ -81,7 +80,6 @@ SINGLE_REQUESTS = 200
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 20
 WORKERS = 3  # the Procfile's web process
-START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 60.0
 
 Report = Callable[[str, str, str], None]
@@ -456,20 +454,6 @@ def _urls(cast: Cast) -> tuple[str, str]:
 # --- over HTTP: gunicorn, one client, 20 clients ------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
 @dataclass
 class Server:
     port: int
@@ -496,7 +480,7 @@ def gunicorn(cast: Cast, cache_redis_url: str) -> Iterator[Server]:
     """gunicorn with the Procfile's web settings on a free loopback port, DEBUG off, against
     the bench database (persistent connections, as a deployment would set CONN_MAX_AGE).
     The dashboard cache: each worker's memory, or the Redis of `--bench-cache-redis-url`."""
-    port = _free_port()
+    port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
     access_log = workdir / "access.log"
     env = {
@@ -506,7 +490,7 @@ def gunicorn(cast: Cast, cache_redis_url: str) -> Iterator[Server]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_MANIFEST": "0",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
@@ -534,35 +518,8 @@ def gunicorn(cast: Cast, cache_redis_url: str) -> Iterator[Server]:
         "--timeout",
         "30",
     ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "error.log", "w"),  # noqa: SIM115  (closed with the process)
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(workdir / 'error.log').read_text()[-2000:]}")
-            try:
-                status, _body = _get(port, "/healthz/", {})
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /healthz/ within 60 s")
-            time.sleep(0.2)
+    with serving(command, cwd=ROOT, env=env, port=port, error_log=workdir / "error.log"):
         yield Server(port=port, access_log=access_log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:

@@ -22,14 +22,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +47,7 @@ from goals.models import Goal
 from goals.services import compute_actuals
 from salesmgmt import periods
 from tests.bench import test_dashboard_bench, test_rollup_bench
+from tests.bench.servers import database_url, free_port, serving
 from tests.bench.test_dashboard_bench import Cast
 from tests.bench.test_rollup_bench import Report
 
@@ -65,7 +64,6 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 CONNECTIONS = (4, 8, 16)
 DURATION = int(os.environ.get("BENCH_WRITE_SECONDS", "30"))
 REPS = 1000  # tokens of this many reps; each request picks one at random
-START_TIMEOUT = 60.0
 BACKLOG_TIMEOUT = 120.0
 SAMPLE_INTERVAL = 0.25
 ACTIVITY_TYPE = "new_visit"  # the metric of the year of goals: every write feeds goals
@@ -98,20 +96,6 @@ function done(summary, latency, requests)
     latency:percentile(99), latency.max))
 end
 """.replace("__TYPE__", ACTIVITY_TYPE)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 def _procfile_web() -> list[str]:
@@ -154,7 +138,7 @@ def _cpu_seconds(pid: int, *, children: bool = False) -> float:
 @pytest.fixture
 def web(cast: Cast, bench_redis_url: str, worker: subprocess.Popen[bytes]) -> Iterator[Web]:
     """gunicorn with the Procfile's web settings on loopback, publishing to the worker's broker."""
-    port = _free_port()
+    port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="bench-write-"))
     argv = [a.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}") for a in _procfile_web()]
     env = {
@@ -164,41 +148,16 @@ def web(cast: Cast, bench_redis_url: str, worker: subprocess.Popen[bytes]) -> It
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_MANIFEST": "0",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": bench_redis_url,
         "LOG_LEVEL": "WARNING",
     }
-    # CONN_MAX_AGE is the settings' default (0: a connection per request) unless the
-    # environment running the benchmark sets it.
-    process = subprocess.Popen(
-        argv,
-        cwd=WEB_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "error.log", "w"),  # noqa: SIM115  (closed with the process)
-    )
+    # CONN_MAX_AGE: gunicorn.conf.py's default for the web workers (60 s, persistent
+    # connections) unless the environment running the benchmark sets it (0: one per request).
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(workdir / 'error.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /healthz/ within 60 s")
-            time.sleep(0.2)
-        yield Web(port=port, workdir=workdir, pid=process.pid)
+        with serving(argv, cwd=WEB_ROOT, env=env, port=port, error_log=workdir / "error.log") as p:
+            yield Web(port=port, workdir=workdir, pid=p.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -323,7 +282,9 @@ def test_write_path_under_load(
         "gunicorn",
         f"{' '.join(_procfile_web()[1:])}, DEBUG=0, code of {WEB_ROOT}",
     )
-    bench_report(section, "CONN_MAX_AGE", os.environ.get("CONN_MAX_AGE", "0 (settings' default)"))
+    bench_report(
+        section, "CONN_MAX_AGE", os.environ.get("CONN_MAX_AGE", "60 (gunicorn.conf.py's default)")
+    )
     try:
         for connections in CONNECTIONS:
             before = Activity.objects.filter(organization=org, id__gte=first_new_id).count()
