@@ -175,6 +175,20 @@ def people_without_evaluator_for(actor: Membership, found: list[Evaluation]) -> 
     return [e for e in found if e.subject_id in managed]
 
 
+def latecomers_visible_to(actor: Membership) -> QuerySet[Membership]:
+    """The active people whose absence from an open cycle the actor is told about
+    (`services.not_in_cycles`): admins everyone, managers their teams' people, nobody else
+    any (as `people_without_evaluator_for`)."""
+    qs = Membership.objects.for_org(actor.organization_id).filter(active=True)
+    if not actor.active:
+        return qs.none()
+    if rules.is_org_admin(actor):
+        return qs
+    if not rules.is_manager_or_admin(actor):
+        return qs.none()
+    return qs.filter(team_id__in=rules.managed_team_ids(actor)).exclude(user_id=actor.user_id)
+
+
 def can_set_final_rating(actor: Membership, evaluation: Evaluation) -> bool:
     """Admins settle a manager evaluation's final rating (calibration; afterwards, audited)."""
     return can_view_evaluation(actor, evaluation) and bool(rules.is_org_admin(actor))

@@ -93,13 +93,25 @@ class CycleSerializer(serializers.ModelSerializer):
         )
     )
 
+    not_in_cycle = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Active members with no evaluation in the cycle while it is in self or manager "
+            "review (they joined after it opened) until an admin adds them by assigning an "
+            "evaluator: admins see all, managers their teams' people, members none; empty at "
+            "other stages."
+        )
+    )
+
     class Meta:
         model = EvaluationCycle
-        fields = ["id", "name", "start", "end", "status", "without_evaluator"]
-        read_only_fields = ["status", "without_evaluator"]
+        fields = ["id", "name", "start", "end", "status", "without_evaluator", "not_in_cycle"]
+        read_only_fields = ["status", "without_evaluator", "not_in_cycle"]
 
     def get_without_evaluator(self, obj: EvaluationCycle) -> list[int]:
         return list(self.context.get("without_evaluator", {}).get(obj.pk, []))
+
+    def get_not_in_cycle(self, obj: EvaluationCycle) -> list[int]:
+        return list(self.context.get("not_in_cycle", {}).get(obj.pk, []))
 
 
 class AssignEvaluatorSerializer(serializers.Serializer):
@@ -173,17 +185,28 @@ class CycleViewSet(
             found.setdefault(evaluation.cycle_id, []).append(evaluation.subject_id)
         return found
 
+    def _not_in_cycle(self, cycles: Any) -> dict[int, list[int]]:
+        people = access.latecomers_visible_to(self.membership)
+        found = services.not_in_cycles(people, list(cycles))
+        return {cycle_id: [p.user_id for p in missing] for cycle_id, missing in found.items()}
+
+    def _gaps(self, cycles: Any) -> dict[str, Any]:
+        cycles = list(cycles)
+        return {
+            "without_evaluator": self._without_evaluator(cycles),
+            "not_in_cycle": self._not_in_cycle(cycles),
+        }
+
     def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)
-        self.gaps = self._without_evaluator(page if page is not None else queryset)
+        self.gaps = self._gaps(page if page is not None else queryset)
         return page
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "without_evaluator": getattr(self, "gaps", {})}
+        return {**super().get_serializer_context(), **getattr(self, "gaps", {})}
 
     def _shown(self, cycle: EvaluationCycle) -> dict[str, Any]:
-        gaps = self._without_evaluator([cycle])
-        return dict(CycleSerializer(cycle, context={"without_evaluator": gaps}).data)
+        return dict(CycleSerializer(cycle, context=self._gaps([cycle])).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self._shown(self.get_object()))

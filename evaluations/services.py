@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -240,6 +240,39 @@ def unassigned(cycle: EvaluationCycle) -> list[Evaluation]:
 
 
 ASSIGNABLE = (Cycle.Status.SELF_REVIEW, Cycle.Status.MANAGER_REVIEW)
+
+
+def not_in_cycles(
+    people: QuerySet[Membership], cycles: list[EvaluationCycle]
+) -> dict[int, list[Membership]]:
+    """Of `people` (`access.latecomers_visible_to`), those with no evaluation in each of the
+    cycles open for assignment (self or manager review): who joined after it opened, until
+    an admin adds them (`assign_evaluator`) or manager review catches them up. Cycle id →
+    memberships (with their user), by name; cycles at other stages list nobody. One query
+    for all the cycles and people."""
+    open_ids = sorted({c.pk for c in cycles if c.status in ASSIGNABLE})
+    if not open_ids:
+        return {}
+    present = {
+        f"in_cycle_{cycle_id}": Exists(
+            Evaluation.objects.filter(cycle_id=cycle_id, subject_id=OuterRef("user_id"))
+        )
+        for cycle_id in open_ids
+    }
+    missing = Q()
+    for name in present:
+        missing |= Q(**{name: False})
+    found: dict[int, list[Membership]] = {}
+    for person in (
+        people.annotate(**present)
+        .filter(missing)
+        .select_related("user")
+        .order_by("user__name", "user_id")
+    ):
+        for cycle_id in open_ids:
+            if not getattr(person, f"in_cycle_{cycle_id}"):
+                found.setdefault(cycle_id, []).append(person)
+    return found
 
 
 def _add_to_cycle(cycle: EvaluationCycle, subject_id: int) -> Evaluation:

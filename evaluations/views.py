@@ -114,8 +114,10 @@ def cycles(request: Any) -> HttpResponse:
     page = page_of(request, access.cycles_visible_to(me), PER_PAGE)
     unassigned = list(services.unassigned_in(me.organization_id, [c.pk for c in page]))
     shown = access.people_without_evaluator_for(me, unassigned)
+    latecomers = services.not_in_cycles(access.latecomers_visible_to(me), list(page))
     for cycle in page:
         cycle.without_evaluator = [e for e in shown if e.cycle_id == cycle.pk]
+        cycle.not_in_cycle = latecomers.get(cycle.pk, [])
         cycle.assignable = cycle.status in services.ASSIGNABLE
     assigns = access.can_assign_evaluators(me)
     context = {
@@ -127,7 +129,7 @@ def cycles(request: Any) -> HttpResponse:
         "candidates": access.evaluators_assignable_by(me)
         .select_related("user")
         .order_by("user__name", "user_id")
-        if assigns and shown
+        if assigns and (shown or latecomers)
         else [],
     }
     status = 422 if form is not None and form.errors else 200
