@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,6 +111,22 @@ def overview_key(org_id: int, parts: tuple[Any, ...]) -> list[str]:
     return [_org_key(org_id), _activity_key(org_id), f"overview:{org_id}", *map(str, parts)]
 
 
+def forget_all() -> None:
+    """Drop every cached dashboard (tests; an operator after fixing data by hand).
+
+    Only this cache's own keys go: its Redis database may be the broker's too (REDIS_URL),
+    and flushing it would drop queued tasks and the drain-pending flags with the boards.
+    """
+    cache = _cache()
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key(f"{PREFIX}:*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 def remembered(
     key: list[str], compute: Callable[[], T], *, valid_until: Callable[[T], datetime | None]
 ) -> T:
@@ -125,7 +142,11 @@ def remembered(
         log.warning("dashboard cache: read failed, computing", exc_info=True)
         return compute()
     if value is not None:
-        return value
+        stored_until, stored = value
+        # Checked here too, not only by the entry's timeout: the cache's clock (Redis) is not
+        # necessarily the one `timezone.now()` reads.
+        if stored_until is None or timezone.now() < stored_until:
+            return stored
     value = compute()
     timeout = TIMEOUT
     until = valid_until(value)
@@ -133,7 +154,7 @@ def remembered(
         timeout = min(timeout, int((until - timezone.now()).total_seconds()))
     if timeout > 0:
         try:
-            cache.set(entry, value, timeout)
+            cache.set(entry, (until, value), timeout)
         except Exception:
             log.warning("dashboard cache: write failed", exc_info=True)
     return value

@@ -45,6 +45,8 @@ def test_a_5000_row_deal_import_completes_through_a_real_worker(
     org, manager, member, api_for, import_broker, tmp_path
 ):
     default_stages(org)
+    org.currency = "USD"  # amounts with cents (a yen amount has no decimals)
+    org.save(update_fields=["currency"])
     lines = ["title,customer,amount,owner_email,stage"]
     for n in range(ROWS):
         stage = "won" if n % 20 == 0 else "lead"
