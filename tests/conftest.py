@@ -105,6 +105,13 @@ def _fast_and_isolated(request, settings, tmp_path):
     from dashboards import cache as dashboard_cache
 
     cache.clear()  # throttle counters live in the process cache; ids repeat across tests
+    # Cached dashboards: with a Redis cache (REDIS_URL) every pytest process shares one
+    # database, so each keeps its keys apart and drops only its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.CACHES = {
+        **settings.CACHES,
+        "dashboards": {**settings.CACHES["dashboards"], "KEY_PREFIX": f"test-{worker}"},
+    }
     dashboard_cache.forget_all()  # cached dashboards too, their keys only (dashboards/cache.py)
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         # The database cache outlives a transactional test (flush leaves its table alone).
