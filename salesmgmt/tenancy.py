@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import models
 
+from salesmgmt.prepared import PreparedRead
+
 if TYPE_CHECKING:
     from accounts.models import Membership, Organization
 
@@ -34,17 +36,37 @@ class OrgScopedModel(models.Model):
         abstract = True
 
 
+def _memberships(*, with_user: bool) -> PreparedRead[Membership]:
+    def build(user_id: int, slug: str) -> models.QuerySet[Membership]:
+        from accounts.models import Membership
+
+        related = ("organization", "team", "user") if with_user else ("organization", "team")
+        # At most one row (one membership per person and organisation): no ORDER BY, which
+        # would sort by the model's ordering and join the user table for nothing.
+        return (
+            Membership.objects.filter(user_id=user_id, organization__slug=slug, active=True)
+            .select_related(*related)
+            .order_by()[:1]
+        )
+
+    # Read on every request of a signed-in person: compiled once (salesmgmt/prepared.py).
+    return PreparedRead(build, user_id=-7_301_117_211, slug="(example slug 7301117211)")
+
+
+_MEMBERSHIP = _memberships(with_user=False)
+_MEMBERSHIP_WITH_USER = _memberships(with_user=True)
+
+
 def resolve_membership(user: Any, org_slug: str) -> Membership | None:
     """The user's active membership in the organisation `org_slug`, or None."""
     from accounts.models import Membership
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    memberships = Membership.objects.filter(user=user, organization__slug=org_slug, active=True)
     if type(user) is not Membership.user.field.related_model:  # e.g. a session's lazy user
-        return memberships.select_related("organization", "team", "user").first()
+        return _MEMBERSHIP_WITH_USER.first(user_id=user.pk, slug=org_slug)
     # The user is already loaded (token authentication): reuse it rather than join it again.
-    membership = memberships.select_related("organization", "team").first()
+    membership = _MEMBERSHIP.first(user_id=user.pk, slug=org_slug)
     if membership is not None:
         membership.user = user  # type: ignore[assignment]
     return membership
