@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 import zoneinfo
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -170,6 +171,10 @@ class Organization(models.Model):
             "an authenticator app."
         ),
     )
+    # A new random value whenever one of the organisation's activity types is added, changed
+    # or removed: a process keeps the types it read under this stamp and reads them again only
+    # when the organisation row it loaded carries another one (activities.types).
+    activity_types_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

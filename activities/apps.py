@@ -9,6 +9,7 @@ class ActivitiesConfig(AppConfig):
         from activities import (
             defaults,  # noqa: F401  (org defaults + demo data receivers)
             jobs,  # noqa: F401  (records every periodic job's completion)
+            types,  # noqa: F401  (a type change gives its organisation a new stamp)
         )
         from activities.services import ActivityImporter
         from salesmgmt.imports import register_importer

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import rules
 from accounts.models import Membership, Organization, User
-from activities import access
+from activities import access, types
 from activities.models import MAX_QUANTITY, Activity, ActivityType
 from activities.rollup import Bucket, mark_dirty
 from activities.signals import activity_saved
@@ -70,6 +70,7 @@ def ensure_default_activity_types(*, org: Organization) -> None:
         ],
         ignore_conflicts=True,
     )
+    types.types_changed(org.pk)  # bulk_create sends no post_save
 
 
 def _save_type(activity_type: ActivityType) -> ActivityType:
@@ -148,14 +149,14 @@ def _active_membership(org: Organization | int, user: User | int) -> Membership 
 
 
 def _resolve_type(
-    org_id: int, value: ActivityType | str, *, allow_inactive: bool = False
+    org: Organization, value: ActivityType | str, *, allow_inactive: bool = False
 ) -> ActivityType:
     if isinstance(value, ActivityType):
-        if value.organization_id != org_id:
+        if value.organization_id != org.pk:
             raise DomainError(_("Unknown activity type."), field="type")
         activity_type = value
     else:
-        found = ActivityType.objects.for_org(org_id).filter(key=value).first()
+        found = types.type_by_key(org, value)
         if found is None:
             raise DomainError(_("Unknown activity type “%s”.") % value, field="type")
         activity_type = found
@@ -272,7 +273,7 @@ def log_activity(
     if owner is None:
         raise DomainError(_("Unknown member."), field="user")
     rules.require(access.can_log_for(actor, owner))
-    activity_type = _resolve_type(org.pk, type)
+    activity_type = _resolve_type(org, type)
     moment = _check_moment(org, occurred_at or timezone.now())
     companion_id = _check_companion(org.pk, owner.user_id, accompanied_by)
     if (observation or follow_up) and not access.can_annotate_as(actor, companion_id):
@@ -344,7 +345,7 @@ def update_activity(*, actor: Membership, activity: Activity, **changes: Any) ->
             activity.user_id = new_owner.user_id
             activity.team_id = new_owner.team_id  # the new owner's team now
     if "type" in changes:
-        new_type = _resolve_type(org.pk, changes["type"], allow_inactive=True)
+        new_type = _resolve_type(org, changes["type"], allow_inactive=True)
         if not new_type.active and new_type.pk != activity.type_id:
             raise DomainError(_("This activity type is no longer in use."), field="type")
         activity.type = new_type
