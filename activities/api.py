@@ -8,9 +8,8 @@ see but not change answers 403.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -46,6 +45,7 @@ from salesmgmt.api import (
     OrgScopedAPIMixin,
     OrgScopedPrimaryKeyField,
     OrgUserField,
+    PrototypeFieldsMixin,
     SupportedDateField,
     SupportedDateTimeField,
 )
@@ -214,7 +214,7 @@ class _OrgTimeMixin:
                 self.fields[name].timezone = org.tzinfo
 
 
-class ActivitySerializer(_OrgTimeMixin, serializers.ModelSerializer):
+class ActivitySerializer(PrototypeFieldsMixin, _OrgTimeMixin, serializers.ModelSerializer):
     """An activity as the API shows it (everything here is read-only)."""
 
     type: serializers.SlugRelatedField[ActivityType] = serializers.SlugRelatedField(
@@ -243,23 +243,12 @@ class ActivitySerializer(_OrgTimeMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    # The fields built from the model once, copied for each serializer (as DRF copies declared
-    # fields): ModelSerializer would introspect the model again for every instance.
-    _built_fields: ClassVar[dict[str, serializers.Field] | None] = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._use_org_time_zone()
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        cls = type(self)
-        built = cls.__dict__.get("_built_fields")
-        if built is None:
-            built = cls._built_fields = super().get_fields()
-        return copy.deepcopy(built)
 
-
-class ActivityWriteSerializer(_OrgTimeMixin, serializers.Serializer):
+class ActivityWriteSerializer(PrototypeFieldsMixin, _OrgTimeMixin, serializers.Serializer):
     """What a client may send to log or edit an activity.
 
     `user`, `team`, `local_date` and the bookkeeping fields are not accepted from input:

@@ -12,10 +12,12 @@ on the field, never a crash further down (see `periods.FIRST_SUPPORTED_DATE`).
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
@@ -130,6 +132,38 @@ class SupportedDateTimeField(serializers.DateTimeField):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages, code=exc.code) from exc
         return super().enforce_timezone(value)
+
+
+class PrototypeFieldsMixin:
+    """A serializer whose fields are built once per class; each instance gets shallow copies.
+
+    DRF builds every field again for every serializer instance: declared fields are deep-copied
+    (which calls each field's `__init__` again) and a ModelSerializer introspects its model
+    each time. On a hot endpoint (logging an activity) that was about a sixth of the request's
+    CPU. A shallow copy is enough when the copy is only bound and read: `bind()` and per-request
+    attributes (a time zone, the context through `parent`) land on the copy.
+
+    Not for fields that hold another field (a ListField's `child`, a many relation's
+    `child_relation`): `bind()` would rebind the shared child. Those are refused when the class
+    first builds its fields. The built fields must not depend on the instance (its context).
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        prototypes: dict[str, serializers.Field] | None = cls.__dict__.get("_field_prototypes")
+        if prototypes is None:
+            prototypes = super().get_fields()  # type: ignore[misc]
+            shared = [
+                name
+                for name, field in prototypes.items()
+                if hasattr(field, "child") or hasattr(field, "child_relation")
+            ]
+            if shared:
+                raise ImproperlyConfigured(
+                    f"{cls.__name__}: fields holding another field cannot be shared: {shared}"
+                )
+            cls._field_prototypes = prototypes  # type: ignore[attr-defined]
+        return {name: copy.copy(field) for name, field in prototypes.items()}
 
 
 class OrgScopedAPIMixin:
