@@ -129,8 +129,11 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 # A persistent connection (gunicorn.conf.py sets CONN_MAX_AGE for the web workers) is checked
-# before a request reuses it, so a database restart costs no failed request.
+# before a request reuses it after it sat idle, so a database restart costs no failed request
+# (salesmgmt/postgres_backend: not when a request finished with it a moment ago).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "salesmgmt.postgres_backend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers alongside one writer in the embedded setup.
     DATABASES["default"].setdefault("OPTIONS", {})
