@@ -40,6 +40,9 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # First: the API's requests (most of the traffic) then match without trying every page
+    # pattern of every app (the pages' includes have no prefix of their own).
+    path("api/v1/", include((api_patterns, "api"))),
     path("", accounts_views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
@@ -50,7 +53,6 @@ urlpatterns = [
     path("", include("motivation.urls")),
     path("", include("evaluations.urls")),
     path("", include("dashboards.urls")),
-    path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
 
