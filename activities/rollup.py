@@ -211,6 +211,11 @@ def _apply_org_daily_delta(
 
 def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
     """Recompute up to `limit` dirty buckets of one organisation; returns how many."""
+    return _drain_round(org_id, limit)[1]
+
+
+def _drain_round(org_id: int, limit: int) -> tuple[int, int]:
+    """One drain round: (dirty buckets it claimed, buckets it recomputed)."""
     with transaction.atomic():
         _lock_org(org_id, exclusive=False)
         claimed = list(
@@ -219,7 +224,7 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
             .values_list("id", "user_id", "date")[:limit]
         )
         if not claimed:
-            return 0
+            return 0, 0
         _lock_buckets(claimed)
         ids = [row[0] for row in claimed]
         # Re-read after the locks: another drain may have finished these meanwhile, and
@@ -235,7 +240,7 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
             .values_list("id", "version", "marked_at")
         )
         if not current:
-            return 0
+            return len(claimed), 0
         ids = [row[0] for row in current]
         marks = _placeholders(len(ids))
         with connection.cursor() as cursor:
@@ -283,7 +288,7 @@ def drain(*, org_id: int, limit: int = DRAIN_BATCH) -> int:
                 buckets=buckets,
             )
         )
-    return len(ids)
+    return len(claimed), len(ids)
 
 
 def drain_all(*, org_id: int, max_rounds: int = 100) -> int:
@@ -293,6 +298,24 @@ def drain_all(*, org_id: int, max_rounds: int = 100) -> int:
         done = drain(org_id=org_id)
         total += done
         if done == 0:
+            break
+    return total
+
+
+def drain_marked_before(*, org_id: int, limit: int = DRAIN_BATCH, max_rounds: int = 100) -> int:
+    """Drain every bucket marked dirty before this call, then stop (what a drain task does).
+
+    Rounds go on while a round claims a full batch; the first round claiming fewer has taken
+    every bucket marked before it read. Buckets marked after this call began are left to the
+    drain their writes published (activities.tasks.publish_drain): draining them here as
+    well, round after round while writes keep coming, would spend a round's fixed cost on a
+    few buckets each time instead of letting them gather.
+    """
+    total = 0
+    for _ in range(max_rounds):
+        claimed, done = _drain_round(org_id, limit)
+        total += done
+        if claimed < limit:
             break
     return total
 
