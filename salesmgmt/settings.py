@@ -134,6 +134,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "salesmgmt.postgres_backend"
+# The reads every request makes run as server-side prepared statements on PostgreSQL
+# (salesmgmt/prepared.py); off behind a connection pooler in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers alongside one writer in the embedded setup.
     DATABASES["default"].setdefault("OPTIONS", {})

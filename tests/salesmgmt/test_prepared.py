@@ -81,7 +81,11 @@ def test_one_statement_per_read_and_it_is_counted() -> None:
         for _ in range(3):
             assert resolve_membership(user, "acme") is not None
     assert len(queries) == 3
-    assert all("accounts_membership" in q["sql"] for q in queries.captured_queries)
+    # The statement itself, or (PostgreSQL) the EXECUTE of the statement prepared on the server.
+    assert all(
+        "accounts_membership" in q["sql"] or q["sql"].startswith("EXECUTE salesmgmt_read_")
+        for q in queries.captured_queries
+    )
 
 
 def test_token_read_equals_knox_query() -> None:
@@ -155,3 +159,40 @@ def test_constants_in_the_statement_stay_constants() -> None:
     found = list(admins.all(org_id=org.pk))
     assert [m.role for m in found] == [Membership.Role.ADMIN]
     assert member.pk not in {m.pk for m in found}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_statement_is_prepared_once_per_session(
+    require_postgres, settings
+) -> None:
+    from django.db import connection as conn
+
+    member = MembershipFactory(organization=OrganizationFactory(slug="acme"))
+    user = User.objects.get(pk=member.user_id)
+    assert resolve_membership(user, "acme") is not None
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        prepared = dict(cursor.fetchall())
+    name = _MEMBERSHIP._name
+    assert name in prepared
+    assert "accounts_membership" in prepared[name]
+    with CaptureQueriesContext(conn) as queries:
+        assert resolve_membership(user, "acme").pk == member.pk  # type: ignore[union-attr]
+    assert [q["sql"].split("(")[0] for q in queries.captured_queries] == [f"EXECUTE {name}"]
+    # A new session (the connection was closed) prepares it again, once.
+    conn.close()
+    assert resolve_membership(user, "acme") is not None
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(conn) as queries:
+        assert resolve_membership(user, "acme") is not None
+    assert "accounts_membership" in queries.captured_queries[0]["sql"]
+
+
+def test_placeholders_are_numbered_for_the_server() -> None:
+    from salesmgmt.prepared import _numbered
+
+    assert _numbered("SELECT a FROM t WHERE b = %s AND c LIKE 'x%%' AND d = %s") == (
+        "SELECT a FROM t WHERE b = $1 AND c LIKE 'x%' AND d = $2",
+        2,
+    )
