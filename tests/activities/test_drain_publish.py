@@ -118,6 +118,11 @@ def test_writes_while_a_drain_is_pending_publish_one_task_per_organisation(
 
     assert _queued(broker) == [rollup_org.pk, other_org.pk]
     assert 0 < broker.ttl(_key(rollup_org.pk)) <= DRAIN_PENDING_TTL
+    # Published to run DRAIN_DELAY later, so that the writes meanwhile gather onto it.
+    for raw in broker.lrange("celery", 0, -1):
+        headers = json.loads(raw)["headers"]
+        assert headers["eta"] is not None
+        assert headers["expires"] is not None
     assert len(dirty_buckets(rollup_org.pk)) == 2  # the writes are recorded, not drained
 
     # The one task drains every dirty bucket of its organisation.
@@ -134,21 +139,21 @@ def test_a_write_after_the_task_started_publishes_again(
     _log(django_capture_on_commit_callbacks, member, type="call", quantity=2)
     assert _queued(broker) == [rollup_org.pk]
 
-    real_drain_all = rollup.drain_all
+    real_drain = rollup.drain_marked_before
     seen: dict[str, object] = {}
 
-    def drain_all_with_a_write_racing(*, org_id: int, **kwargs) -> int:
+    def drain_with_a_write_racing(*, org_id: int, **kwargs) -> int:
         # The flag is gone before any dirty bucket is read...
         seen["flag_when_reading"] = broker.exists(_key(org_id))
         # ...so a write committing now, while this drain runs, publishes a new task.
         _log(django_capture_on_commit_callbacks, teammate, type="proposal")
         seen["queued_meanwhile"] = _queued(broker)
-        return real_drain_all(org_id=org_id, **kwargs)
+        return real_drain(org_id=org_id, **kwargs)
 
-    monkeypatch.setattr(rollup, "drain_all", drain_all_with_a_write_racing)
+    monkeypatch.setattr(rollup, "drain_marked_before", drain_with_a_write_racing)
     broker.delete("celery")  # the worker took the first task off the queue
     drain_dirty_buckets_task.apply(args=(rollup_org.pk,)).get()
-    monkeypatch.setattr(rollup, "drain_all", real_drain_all)
+    monkeypatch.setattr(rollup, "drain_marked_before", real_drain)
 
     assert seen == {"flag_when_reading": 0, "queued_meanwhile": [rollup_org.pk]}
     assert broker.exists(_key(rollup_org.pk)) == 1  # the racing write's task is pending
@@ -216,11 +221,12 @@ def test_a_real_worker_runs_one_drain_for_a_burst_and_leaves_nothing_dirty(
             lambda: drains_waiting_for_the_org_lock() == 1, 15, "the drain to start", worker.log
         )
         # The running drain cleared the flag before blocking on the lock, so the burst
-        # publishes exactly one more task, whatever its size.
+        # publishes exactly one more task, whatever its size (published with a countdown,
+        # the worker may already hold it: counted below, two drains in all).
         assert broker.exists(_key(rollup_org.pk)) == 0
         for i in range(20):
             log_activity(actor=teammate if i % 2 else member, type="proposal", quantity=2)
-        assert broker.llen("celery") == 1
+        assert broker.llen("celery") <= 1
         assert broker.exists(_key(rollup_org.pk)) == 1
 
     wait_until(
