@@ -113,6 +113,19 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def _cpu_probe() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine's CPUs run right now.
+
+    On a shared virtual machine the same code takes 30-40 % more CPU in some hours than in
+    others; reported beside each run so runs can be compared.
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i * i % 7
+    return time.process_time() - started
+
+
 @dataclass
 class Web:
     port: int
@@ -289,6 +302,7 @@ def test_write_path_under_load(
         for connections in CONNECTIONS:
             before = Activity.objects.filter(organization=org, id__gte=first_new_id).count()
             sampler = Sampler(broker, org.pk)
+            probe = _cpu_probe()
             load_before = _load()
             cpu_web, cpu_worker = _cpu_seconds(web.pid, children=True), _cpu_seconds(worker.pid)
             sampler.start()
@@ -352,6 +366,11 @@ def test_write_path_under_load(
             )
             bench_report(
                 section, f"{label}: load average before / after", f"{load_before} / {_load()}"
+            )
+            bench_report(
+                section,
+                f"{label}: CPU probe before (fixed loop; lower is a faster CPU)",
+                f"{probe:.3f} s",
             )
 
         # Goal progress kept up: every goal the writes fed equals a recompute.
