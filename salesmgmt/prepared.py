@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
@@ -71,6 +72,7 @@ class _Compiled:
     end: int
     populators: list[Any]
     model: type[Model]
+    db: str
     prepare: str | None  # PostgreSQL: the PREPARE statement
     execute: str | None  # PostgreSQL: the EXECUTE statement taking the parameters
 
@@ -100,9 +102,9 @@ class PreparedRead(Generic[M]):
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
-        db = compiled.compiler.using
+        start, end = compiled.start, compiled.end
         for row in rows:
-            obj = compiled.model.from_db(db, compiled.init_list, row[compiled.start : compiled.end])
+            obj = compiled.model.from_db(compiled.db, compiled.init_list, row[start:end])
             for populator in compiled.populators:
                 populator.populate(row, obj)
             yield obj  # type: ignore[misc]
@@ -112,7 +114,7 @@ class PreparedRead(Generic[M]):
         raw = connection.connection  # the driver's connection (opened by cursor() above)
         if getattr(self._local, "prepared_on", None) is raw:
             return
-        with raw.cursor() as cursor:
+        with connection.wrap_database_errors, raw.cursor() as cursor:
             cursor.execute(prepare)
         self._local.prepared_on = raw
 
@@ -123,8 +125,10 @@ class PreparedRead(Generic[M]):
     def _compiled(self) -> _Compiled:
         # Per thread: a compiler holds its thread's connection (of the database the queryset
         # reads from; the project has one).
+        # A new connection handler (settings changed) means new connection objects: compile
+        # again rather than keep using the old one.
         compiled: _Compiled | None = getattr(self._local, "compiled", None)
-        if compiled is None:
+        if compiled is None or compiled.compiler.connection is not connections[compiled.db]:
             compiled = self._local.compiled = self._compile(self._build(**self._examples))
         return compiled
 
@@ -182,6 +186,7 @@ class PreparedRead(Generic[M]):
                 klass_info, select, queryset.db
             ),
             model=klass_info["model"],
+            db=queryset.db,
             prepare=prepare,
             execute=execute,
         )

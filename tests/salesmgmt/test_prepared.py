@@ -196,3 +196,25 @@ def test_placeholders_are_numbered_for_the_server() -> None:
         "SELECT a FROM t WHERE b = $1 AND c LIKE 'x%' AND d = $2",
         2,
     )
+
+
+def test_a_new_connection_handler_gets_a_new_compile() -> None:
+    """Settings that replace the connection objects (override_settings(DATABASES=…)) must not
+    leave a read on the old connection."""
+    from django.db import connections
+
+    OrganizationFactory(slug="acme")
+    read = PreparedRead(
+        lambda slug: Organization.objects.filter(slug=slug).order_by()[:1], slug="(example)"
+    )
+    assert read.first(slug="acme") is not None
+    first = read._local.compiled
+    assert first.compiler.connection is connections["default"]
+    read._local.compiled = type(first)(
+        **{
+            **first.__dict__,
+            "compiler": type(first.compiler)(first.compiler.query, object(), "default"),
+        }
+    )
+    assert read.first(slug="acme") is not None
+    assert read._local.compiled.compiler.connection is connections["default"]
